@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from openiop.api.api import api
+
+urlpatterns = [
+    path("", include("openiop.home.urls")),
+    path("patients/", include("openiop.patients.urls")),
+    path("audit/", include("openiop.audit.urls")),
+    path("profile/", include("openiop.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+]
+
+if settings.ADMIN_ENABLED:
+    urlpatterns.append(path("admin/", admin.site.urls))
+
+handler403 = "openiop.core.views.permission_denied"
+handler404 = "openiop.core.views.page_not_found"

@@ -1,0 +1,28 @@
+from django.urls import reverse
+
+
+def navigation(request):
+    """The main menu for the signed-in user: only places their role may go."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    if user.has_perm("home.view_my_day"):
+        items.append(("home:my_day", "My day"))
+    if user.has_perm("patients.list_patients"):
+        items.append(("patients:list", "Patients"))
+    if user.has_perm("audit.view_report"):
+        items.append(("audit:report", "Audit report"))
+    if user.has_perm("home.view_own_care"):
+        items.append(("home:my_care", "My care"))
+    if user.is_staff_member:
+        items.append(("accounts:profile", "Profile"))
+    if user.is_staff and user.is_active:
+        items.append(("admin:index", "Configuration"))
+    current = request.path
+    return {
+        "nav_items": [
+            {"url": (url := reverse(name)), "label": label, "current": current.startswith(url) and url != "/"}
+            for name, label in items
+        ]
+    }

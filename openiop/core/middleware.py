@@ -1,0 +1,18 @@
+from .request_context import new_request_id, reset_request_id, set_request_id
+
+
+class RequestIdMiddleware:
+    """Give each request an id, echoed in the X-Request-ID response header and stored on audit events."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = new_request_id(request.headers.get("X-Request-ID"))
+        token = set_request_id(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            reset_request_id(token)
+        response["X-Request-ID"] = request.request_id
+        return response

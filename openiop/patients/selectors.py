@@ -1,0 +1,86 @@
+"""Reads of patients for a given user. Chart loads check the policy and leave an audit event here, once."""
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from openiop.audit.models import Action
+from openiop.audit.services import audit_record
+from openiop.core.access import refuse
+
+from .models import BreakGlassAccess, CareTeamMember, EpisodeOfCare, Patient
+
+
+class BreakGlassRequired(Exception):
+    """The user may open this chart only by giving a reason (break-the-glass)."""
+
+    def __init__(self, patient: Patient):
+        super().__init__(patient.uuid)
+        self.patient = patient
+
+
+def patients_in_programs_of(user) -> QuerySet[Patient]:
+    """Patients with any episode in a program the user belongs to: the census they may list."""
+    return Patient.objects.filter(episodes__program__staff_profiles__user=user).distinct()
+
+
+def with_episodes(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    """Prefetch what list rows and chart headers show, in a fixed number of queries."""
+    return patients.prefetch_related(
+        Prefetch(
+            "episodes",
+            queryset=EpisodeOfCare.objects.select_related("program", "track").prefetch_related(
+                Prefetch("care_team_members", queryset=CareTeamMember.objects.select_related("user__staff_profile"))
+            ),
+        )
+    )
+
+
+def current_episode(patient: Patient) -> EpisodeOfCare | None:
+    """The open episode referred most recently, else the latest one. Uses prefetched episodes."""
+    episodes = list(patient.episodes.all())
+    open_episodes = [episode for episode in episodes if episode.is_open]
+    candidates = open_episodes or episodes
+    return max(candidates, key=lambda e: (e.referred_on, e.created_at), default=None)
+
+
+def patient_for_user(request, patient_uuid, *, permission: str = "patients.view_chart", action=Action.VIEW,
+                     audit: bool = True) -> Patient:
+    """Load a patient the user may act on, or stop: 404 if unknown, break-the-glass or 403 if not allowed.
+
+    Writes the audit event for the access (`action`), so views never forget it.
+    """
+    patient = get_object_or_404(with_episodes(Patient.objects.all()), uuid=patient_uuid)
+    user = request.user
+    if not user.has_perm(permission, patient):
+        if permission == "patients.view_chart" and user.has_perm("patients.break_glass", patient):
+            raise BreakGlassRequired(patient)
+        refuse(request, permission=permission, patient=patient, obj=patient)
+    if audit:
+        audit_record(action=action, request=request, patient=patient, obj=patient,
+                     detail=_break_glass_detail(user, patient))
+    return patient
+
+
+def _break_glass_detail(user, patient) -> dict:
+    access = open_break_glass(user, patient)
+    return {"break_glass": str(access.uuid)} if access else {}
+
+
+def open_break_glass(user, patient) -> BreakGlassAccess | None:
+    from django.utils import timezone
+
+    return (
+        BreakGlassAccess.objects.filter(user=user, patient=patient, expires_at__gt=timezone.now())
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def break_glass_awaiting_review(user) -> QuerySet[BreakGlassAccess]:
+    """Emergency accesses the user should review: their programs' (directors) or all (auditors)."""
+    accesses = BreakGlassAccess.objects.filter(review=BreakGlassAccess.Review.PENDING).select_related(
+        "user", "patient"
+    )
+    if user.role == "auditor":
+        return accesses
+    return accesses.filter(patient__episodes__program__staff_profiles__user=user).distinct()

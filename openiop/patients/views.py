@@ -1,0 +1,138 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from openiop.audit.models import Action, AuditEvent
+from openiop.audit.services import audit_record
+from openiop.core.access import policy, refuse
+
+from .forms import BreakGlassForm, BreakGlassReviewForm, PatientCreateForm, PatientSearchForm
+from .models import BreakGlassAccess, EpisodeOfCare
+from .selectors import (
+    BreakGlassRequired,
+    current_episode,
+    open_break_glass,
+    patient_for_user,
+    patients_in_programs_of,
+    with_episodes,
+)
+from .services import break_glass_open, break_glass_review, patient_create
+
+PAGE_SIZE = 25
+
+
+@policy("patients.list_patients")
+def patient_list(request):
+    form = PatientSearchForm(request.GET or None, user=request.user)
+    patients = patients_in_programs_of(request.user)
+    filters = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            patients = patients.search(data["q"])
+        episodes = EpisodeOfCare.objects.all()
+        narrowed = False
+        if data["program"]:
+            episodes, narrowed = episodes.filter(program=data["program"]), True
+        if data["status"]:
+            episodes, narrowed = episodes.filter(status=data["status"]), True
+        if data["clinician"]:
+            episodes = episodes.filter(care_team_members__user=data["clinician"])
+            narrowed = True
+        if narrowed:
+            patients = patients.filter(episodes__in=episodes)
+        filters = {key: str(getattr(value, "uuid", value)) for key, value in data.items() if value}
+    page = Paginator(with_episodes(patients).order_by("legal_family_name", "legal_given_name", "id"), PAGE_SIZE)
+    page_obj = page.get_page(request.GET.get("page"))
+    rows = [(patient, current_episode(patient)) for patient in page_obj.object_list]
+    audit_record(
+        action=Action.LIST,
+        request=request,
+        object_type="patients.patient",
+        detail={"filters": filters, "page": page_obj.number, "shown": len(rows)},
+    )
+    context = {"form": form, "rows": rows, "page_obj": page_obj, "query_string": _query_without_page(request)}
+    template = "patients/_results.html" if request.htmx else "patients/list.html"
+    return render(request, template, context)
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@policy("patients.add_patient")
+@require_http_methods(["GET", "POST"])
+def patient_add(request):
+    form = PatientCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        patient = patient_create(
+            created_by=request.user,
+            request=request,
+            program=data.pop("program"),
+            track=data.pop("track"),
+            referred_on=data.pop("referred_on"),
+            duplicate_confirmed=data.pop("duplicate_confirmed"),
+            **data,
+        )
+        messages.success(request, _("Registered %(name)s (%(number)s).") % {
+            "name": patient.display_name, "number": patient.record_number})
+        return redirect("patients:chart", patient_uuid=patient.uuid)
+    viewable_duplicates = [p for p in form.duplicates if request.user.has_perm("patients.view_chart", p)]
+    return render(request, "patients/add.html", {"form": form, "viewable_duplicates": viewable_duplicates})
+
+
+@policy("patients.list_patients")
+def chart(request, patient_uuid):
+    try:
+        patient = patient_for_user(request, patient_uuid)
+    except BreakGlassRequired:
+        return redirect("patients:break_glass", patient_uuid=patient_uuid)
+    episodes = sorted(patient.episodes.all(), key=lambda e: (e.referred_on, e.created_at), reverse=True)
+    context = {
+        "patient": patient,
+        "episode": current_episode(patient),
+        "episodes": episodes,
+        "break_glass": open_break_glass(request.user, patient),
+    }
+    return render(request, "patients/chart.html", context)
+
+
+@policy("patients.list_patients")
+@require_http_methods(["GET", "POST"])
+def break_glass(request, patient_uuid):
+    patient = patient_for_user(request, patient_uuid, permission="patients.break_glass", audit=False)
+    if request.user.has_perm("patients.view_chart", patient):
+        return redirect("patients:chart", patient_uuid=patient.uuid)
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        break_glass_open(user=request.user, patient=patient, reason=form.cleaned_data["reason"], request=request)
+        messages.warning(request, _("Emergency access granted for 4 hours. It will be reviewed."))
+        return redirect("patients:chart", patient_uuid=patient.uuid)
+    return render(request, "patients/break_glass.html", {"form": form, "patient_uuid": patient.uuid,
+                                                         "record_number": patient.record_number})
+
+
+@policy("patients.review_break_glass_queue")
+@require_http_methods(["GET", "POST"])
+def break_glass_review_view(request, access_uuid):
+    access = get_object_or_404(BreakGlassAccess.objects.select_related("user", "patient"), uuid=access_uuid)
+    if not request.user.has_perm("patients.review_break_glass", access):
+        refuse(request, permission="patients.review_break_glass", patient=access.patient, obj=access)
+    form = BreakGlassReviewForm(request.POST or None)
+    if request.method == "POST" and access.review == BreakGlassAccess.Review.PENDING and form.is_valid():
+        break_glass_review(access=access, reviewer=request.user, outcome=form.cleaned_data["outcome"],
+                           note=form.cleaned_data["note"], request=request)
+        messages.success(request, _("Review recorded."))
+        return redirect("home:index")
+    audit_record(action=Action.VIEW, request=request, patient=access.patient, obj=access)
+    # What the person did with the chart while the glass was broken: the reviewer judges this.
+    events = AuditEvent.objects.filter(
+        actor=access.user, patient=access.patient, occurred_at__gte=access.granted_at,
+        occurred_at__lte=access.expires_at,
+    ).order_by("seq")
+    return render(request, "patients/break_glass_review.html", {"access": access, "form": form, "events": events})
