@@ -21,8 +21,13 @@ PASSWORD = "correct horse battery staple"
 
 def make_user(username: str, role: Role, *, programs=(), credentials: str = "", **extra) -> User:
     user = User.objects.create_user(
-        username=username, password=PASSWORD, role=role, first_name=username.capitalize(),
-        last_name="Test", email=f"{username}@example.invalid", **extra,
+        username=username,
+        password=PASSWORD,
+        role=role,
+        first_name=username.capitalize(),
+        last_name="Test",
+        email=f"{username}@example.invalid",
+        **extra,
     )
     if role != Role.PATIENT:
         profile = StaffProfile.objects.create(user=user, credentials=credentials)
@@ -30,16 +35,34 @@ def make_user(username: str, role: Role, *, programs=(), credentials: str = "", 
     return user
 
 
-def make_patient(*, given: str, family: str, program: Program, track=None, status=EpisodeStatus.ACTIVE,
-                 care_team=(), user=None, born=datetime.date(1990, 5, 17)) -> Patient:
+def make_patient(
+    *,
+    given: str,
+    family: str,
+    program: Program,
+    track=None,
+    status=EpisodeStatus.ACTIVE,
+    care_team=(),
+    user=None,
+    born=datetime.date(1990, 5, 17),
+) -> Patient:
     patient = Patient.objects.create(
-        record_number=f"OI{Patient.objects.count() + 1:07d}", legal_given_name=given, legal_family_name=family,
-        date_of_birth=born, user=user, is_synthetic=True,
+        record_number=f"OI{Patient.objects.count() + 1:07d}",
+        legal_given_name=given,
+        legal_family_name=family,
+        date_of_birth=born,
+        user=user,
+        is_synthetic=True,
     )
     episode = EpisodeOfCare.objects.create(
-        patient=patient, program=program, track=track, status=status,
+        patient=patient,
+        program=program,
+        track=track,
+        status=status,
         referred_on=datetime.date(2026, 9, 1),
-        admitted_on=datetime.date(2026, 9, 8) if status in (EpisodeStatus.ACTIVE, EpisodeStatus.DISCHARGED) else None,
+        admitted_on=datetime.date(2026, 9, 8)
+        if status in (EpisodeStatus.ACTIVE, EpisodeStatus.DISCHARGED)
+        else None,
     )
     for member, role in care_team:
         CareTeamMember.objects.create(episode=episode, user=member, role=role)
@@ -69,15 +92,26 @@ class World:
 @pytest.fixture
 def world(db) -> World:
     program_a = Program.objects.create(
-        name="Adult Mental Health IOP", short_name="Adult MH", population=Population.ADULT,
-        focus=Focus.MENTAL_HEALTH, weekly_hours_target=Decimal("9"),
+        name="Adult Mental Health IOP",
+        short_name="Adult MH",
+        population=Population.ADULT,
+        focus=Focus.MENTAL_HEALTH,
+        weekly_hours_target=Decimal("9"),
     )
     program_b = Program.objects.create(
-        name="Adolescent Co-occurring IOP", short_name="Teen COD", population=Population.ADOLESCENT,
-        focus=Focus.CO_OCCURRING, weekly_hours_target=Decimal("6"),
+        name="Adolescent Co-occurring IOP",
+        short_name="Teen COD",
+        population=Population.ADOLESCENT,
+        focus=Focus.CO_OCCURRING,
+        weekly_hours_target=Decimal("6"),
     )
-    track_a = Track.objects.create(program=program_a, name="Morning", weekdays=[0, 2, 4],
-                                   start_time=datetime.time(9), end_time=datetime.time(12))
+    track_a = Track.objects.create(
+        program=program_a,
+        name="Morning",
+        weekdays=[0, 2, 4],
+        start_time=datetime.time(9),
+        end_time=datetime.time(12),
+    )
     alice = make_user("alice", Role.CLINICIAN, programs=[program_a], credentials="LCSW")
     bob = make_user("bob", Role.CLINICIAN, programs=[program_a], credentials="LPC")
     paul = make_user("paul", Role.PSYCHIATRIST, programs=[program_a], credentials="MD")
@@ -89,15 +123,45 @@ def world(db) -> World:
     pat_a = make_user("pat_a", Role.PATIENT)
     pat_b = make_user("pat_b", Role.PATIENT)
     patient_a = make_patient(
-        given="Avery", family="Synthetic", program=program_a, track=track_a, user=pat_a,
+        given="Avery",
+        family="Synthetic",
+        program=program_a,
+        track=track_a,
+        user=pat_a,
         care_team=[(alice, CareTeamRole.PRIMARY_CLINICIAN), (paul, CareTeamRole.PSYCHIATRIST)],
     )
-    patient_b = make_patient(given="Blake", family="Synthetic", program=program_a, user=pat_b,
-                             care_team=[(bob, CareTeamRole.PRIMARY_CLINICIAN)])
-    patient_c = make_patient(given="Casey", family="Synthetic", program=program_b,
-                             care_team=[(charlie, CareTeamRole.PRIMARY_CLINICIAN)], born=datetime.date(2010, 3, 2))
-    return World(program_a, program_b, track_a, alice, bob, paul, dana, ivan, charlie, audrey, adam, pat_a, pat_b,
-                 patient_a, patient_b, patient_c)
+    patient_b = make_patient(
+        given="Blake",
+        family="Synthetic",
+        program=program_a,
+        user=pat_b,
+        care_team=[(bob, CareTeamRole.PRIMARY_CLINICIAN)],
+    )
+    patient_c = make_patient(
+        given="Casey",
+        family="Synthetic",
+        program=program_b,
+        care_team=[(charlie, CareTeamRole.PRIMARY_CLINICIAN)],
+        born=datetime.date(2010, 3, 2),
+    )
+    return World(
+        program_a,
+        program_b,
+        track_a,
+        alice,
+        bob,
+        paul,
+        dana,
+        ivan,
+        charlie,
+        audrey,
+        adam,
+        pat_a,
+        pat_b,
+        patient_a,
+        patient_b,
+        patient_c,
+    )
 
 
 @pytest.fixture
@@ -109,3 +173,13 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Login rate limits live in the cache; one test's failures must not lock out the next test's user."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,6 +1,7 @@
 import hashlib
 import uuid
 
+import rules
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -20,7 +21,9 @@ class Role(models.TextChoices):
 
 STAFF_ROLES = frozenset(role for role in Role if role != Role.PATIENT)
 # Roles that treat patients and so may open charts of their programs' patients.
-CLINICAL_ROLES = frozenset({Role.INTAKE_COORDINATOR, Role.CLINICIAN, Role.PSYCHIATRIST, Role.PROGRAM_DIRECTOR})
+CLINICAL_ROLES = frozenset(
+    {Role.INTAKE_COORDINATOR, Role.CLINICIAN, Role.PSYCHIATRIST, Role.PROGRAM_DIRECTOR}
+)
 
 
 class User(AbstractUser):
@@ -34,6 +37,16 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def has_perm(self, perm, obj=None) -> bool:
+        """OpenIOP's own permissions come from the rules alone.
+
+        Django lets a superuser pass every permission check; here a superuser is an administrator of
+        configuration and gets no access to patients through that flag.
+        """
+        if rules.perm_exists(perm):
+            return self.is_active and rules.has_perm(perm, self, obj)
+        return super().has_perm(perm, obj)
 
     @property
     def is_staff_member(self) -> bool:

@@ -1,3 +1,24 @@
+"""The JSON API at /api/v1/: bearer-token authentication, one access policy per operation, problem details.
+
+Interactive docs are off (docs_url=None): ninja's Swagger page loads scripts from a CDN, which our CSP
+forbids. The OpenAPI document stays at /api/v1/openapi.json.
+"""
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="OpenIOP API", version="1", urls_namespace="api")
+from . import me, patients
+from .problems import install_problem_handlers
+from .security import PersonalAccessTokenAuth
+
+api = NinjaAPI(
+    title="OpenIOP API",
+    version="1",
+    urls_namespace="api",
+    auth=PersonalAccessTokenAuth(),
+    docs_url=None,
+    description="Read access for scripts and integrations. Authenticate with a personal access token "
+    "from your profile page: `Authorization: Bearer oiop_…`. Errors are RFC 9457 problem details.",
+)
+install_problem_handlers(api)
+api.add_router("", me.router)
+api.add_router("", patients.router)

@@ -31,9 +31,7 @@ class ChainBreak:
     problem: str
 
 
-def verify_chain(
-    events: Iterable[ChainedEvent], *, head_seq: int, head_hash: str
-) -> ChainBreak | None:
+def verify_chain(events: Iterable[ChainedEvent], *, head_seq: int, head_hash: str) -> ChainBreak | None:
     """Walk events in sequence order; return the first break, or None when the chain is intact.
 
     `head_seq` and `head_hash` are what the chain head recorded last: they catch deletion of the newest
@@ -51,7 +49,9 @@ def verify_chain(
         previous = event.hash
         expected_seq += 1
     if expected_seq - 1 != head_seq:
-        return ChainBreak(expected_seq, f"the chain ends at {expected_seq - 1} but {head_seq} events were written")
+        return ChainBreak(
+            expected_seq, f"the chain ends at {expected_seq - 1} but {head_seq} events were written"
+        )
     if previous != head_hash:
         return ChainBreak(head_seq, "the last event does not match the recorded chain head")
     return None

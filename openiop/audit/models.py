@@ -65,7 +65,10 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-seq"]
-        indexes = [models.Index(fields=["patient", "occurred_at"]), models.Index(fields=["actor", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["patient", "occurred_at"]),
+            models.Index(fields=["actor", "occurred_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} by {self.actor_username or 'anonymous'}"

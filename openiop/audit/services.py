@@ -1,7 +1,10 @@
 """Writing audit events. Every PHI read or write, login, export and print calls `audit_record`."""
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
 from django.db import transaction
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
 from openiop.core.request_context import current_request_id
 
@@ -10,9 +13,16 @@ from .models import Action, AuditChainHead, AuditEvent, Outcome
 
 
 def _client_ip(request) -> str | None:
-    if request is None:
+    address = request.META.get("REMOTE_ADDR") if request is not None else None
+    if not address:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    try:
+        validate_ipv46_address(address)
+    except ValidationError:
+        return None
+    # Hash the address in the form GenericIPAddressField stores it ("2001:DB8::1" is saved as
+    # "2001:db8::1"), or the event would fail audit_verify once read back.
+    return clean_ipv6_address(address) if ":" in address else address
 
 
 def audit_record(

@@ -20,7 +20,9 @@ THIRD_PARTY_POLICIES = {
     "allauth.": "authentication: sign-in, sign-out, password reset and MFA, governed by django-allauth",
     "django.contrib.admin.": "configuration: Django admin, staff flag and model permissions (administrators)",
     "ninja.": "api: each operation declares its own policy (see openiop.api)",
-    "django.views.static": "static files served by whitenoise in production",
+    "django.contrib.auth.admin": "configuration: the admin's add-user and set-password pages (admin only)",
+    "django.contrib.contenttypes.views": "configuration: the admin's view-on-site redirect (admin only)",
+    "django.views.generic.base": "redirects only (the admin's legacy object URLs), no content",
 }
 
 
@@ -60,8 +62,13 @@ def refuse(request, *, permission: str, patient=None, obj=None):
 
 
 def declared_policy(callback) -> str | None:
-    """The policy a resolved URL callback declares, following class-based and wrapped views."""
-    for candidate in (callback, getattr(callback, "view_class", None), getattr(callback, "__wrapped__", None)):
+    """The policy a resolved URL callback declares, following class-based, partial and wrapped views."""
+    callback = getattr(callback, "func", callback)  # functools.partial
+    for candidate in (
+        callback,
+        getattr(callback, "view_class", None),
+        getattr(callback, "__wrapped__", None),
+    ):
         if candidate is not None and getattr(candidate, "access_policy", None):
             return candidate.access_policy
     module = getattr(callback, "__module__", "") or ""

@@ -44,7 +44,9 @@ def index(request):
 def my_day(request):
     user = request.user
     today = timezone.localdate()
-    tracks_today = Track.objects.filter(program__staff_profiles__user=user).select_related("program").distinct()
+    tracks_today = (
+        Track.objects.filter(program__staff_profiles__user=user).select_related("program").distinct()
+    )
     tracks_today = sorted(tracks_today.meeting_on(today), key=lambda t: (t.start_time, t.program.name))
     tasks = list(Task.objects.open().for_user(user).select_related("patient").order_by("due_on"))
     caseload_ids = CareTeamMember.objects.filter(
@@ -54,7 +56,9 @@ def my_day(request):
         (patient, current_episode(patient))
         for patient in with_episodes(Patient.objects.filter(id__in=caseload_ids))
     ]
-    reviews = list(break_glass_awaiting_review(user)) if user.has_perm("patients.review_break_glass_queue") else []
+    reviews = (
+        list(break_glass_awaiting_review(user)) if user.has_perm("patients.review_break_glass_queue") else []
+    )
     audit_record(
         action=Action.LIST,
         request=request,

@@ -17,7 +17,9 @@ class PatientSearchForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("Any status"))] + list(EpisodeStatus.choices), required=False
     )
-    clinician = forms.ModelChoiceField(label=_("Care team member"), queryset=User.objects.none(), required=False)
+    clinician = forms.ModelChoiceField(
+        label=_("Care team member"), queryset=User.objects.none(), required=False
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,7 +99,9 @@ class PatientCreateForm(forms.ModelForm):
             cleaned.get("date_of_birth"),
         )
         if given and family and born and not cleaned.get("duplicate_confirmed"):
-            self.duplicates = list(possible_duplicates(given_name=given, family_name=family, date_of_birth=born))
+            self.duplicates = list(
+                possible_duplicates(given_name=given, family_name=family, date_of_birth=born)
+            )
             if self.duplicates:
                 numbers = ", ".join(p.record_number for p in self.duplicates)
                 raise forms.ValidationError(
@@ -117,7 +121,9 @@ class BreakGlassForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         min_length=20,
         max_length=1000,
-        help_text=_("At least 20 characters. Your reason and this access are reviewed by the program director."),
+        help_text=_(
+            "At least 20 characters. Your reason and this access are reviewed by the program director."
+        ),
     )
 
 
@@ -134,6 +140,9 @@ class BreakGlassReviewForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("outcome") == BreakGlassAccess.Review.INAPPROPRIATE and not cleaned.get("note", "").strip():
+        if (
+            cleaned.get("outcome") == BreakGlassAccess.Review.INAPPROPRIATE
+            and not cleaned.get("note", "").strip()
+        ):
             self.add_error("note", _("Say what was inappropriate and what follows from it."))
         return cleaned

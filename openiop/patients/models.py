@@ -58,8 +58,12 @@ class Patient(AuditedModel):
     class Meta:
         ordering = ["legal_family_name", "legal_given_name"]
         indexes = [
-            models.Index(Lower("legal_family_name"), Lower("legal_given_name"), "date_of_birth",
-                         name="patient_identity_idx"),
+            models.Index(
+                Lower("legal_family_name"),
+                Lower("legal_given_name"),
+                "date_of_birth",
+                name="patient_identity_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -120,7 +124,8 @@ class EpisodeOfCare(AuditedModel):
         ordering = ["-referred_on", "-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(admitted_on__isnull=True) | models.Q(admitted_on__gte=models.F("referred_on")),
+                condition=models.Q(admitted_on__isnull=True)
+                | models.Q(admitted_on__gte=models.F("referred_on")),
                 name="episode_admitted_after_referral",
             ),
             models.CheckConstraint(

@@ -29,7 +29,9 @@ def with_episodes(patients: QuerySet[Patient]) -> QuerySet[Patient]:
         Prefetch(
             "episodes",
             queryset=EpisodeOfCare.objects.select_related("program", "track").prefetch_related(
-                Prefetch("care_team_members", queryset=CareTeamMember.objects.select_related("user__staff_profile"))
+                Prefetch(
+                    "care_team_members", queryset=CareTeamMember.objects.select_related("user__staff_profile")
+                )
             ),
         )
     )
@@ -43,8 +45,9 @@ def current_episode(patient: Patient) -> EpisodeOfCare | None:
     return max(candidates, key=lambda e: (e.referred_on, e.created_at), default=None)
 
 
-def patient_for_user(request, patient_uuid, *, permission: str = "patients.view_chart", action=Action.VIEW,
-                     audit: bool = True) -> Patient:
+def patient_for_user(
+    request, patient_uuid, *, permission: str = "patients.view_chart", action=Action.VIEW, audit: bool = True
+) -> Patient:
     """Load a patient the user may act on, or stop: 404 if unknown, break-the-glass or 403 if not allowed.
 
     Writes the audit event for the access (`action`), so views never forget it.
@@ -56,8 +59,13 @@ def patient_for_user(request, patient_uuid, *, permission: str = "patients.view_
             raise BreakGlassRequired(patient)
         refuse(request, permission=permission, patient=patient, obj=patient)
     if audit:
-        audit_record(action=action, request=request, patient=patient, obj=patient,
-                     detail=_break_glass_detail(user, patient))
+        audit_record(
+            action=action,
+            request=request,
+            patient=patient,
+            obj=patient,
+            detail=_break_glass_detail(user, patient),
+        )
     return patient
 
 

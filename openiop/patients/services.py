@@ -22,7 +22,9 @@ def new_record_number() -> str:
 
 def possible_duplicates(*, given_name: str, family_name: str, date_of_birth: datetime.date):
     """Patients with the same legal name (ignoring case and surrounding spaces) and date of birth."""
-    return Patient.objects.annotate(given=Lower("legal_given_name"), family=Lower("legal_family_name")).filter(
+    return Patient.objects.annotate(
+        given=Lower("legal_given_name"), family=Lower("legal_family_name")
+    ).filter(
         given=given_name.strip().lower(), family=family_name.strip().lower(), date_of_birth=date_of_birth
     )
 
@@ -85,7 +87,11 @@ def break_glass_open(*, user, patient: Patient, reason: str, request=None) -> Br
     now = timezone.now()
     with transaction.atomic():
         access = BreakGlassAccess.objects.create(
-            user=user, patient=patient, reason=reason.strip(), granted_at=now, expires_at=now + BreakGlassAccess.WINDOW
+            user=user,
+            patient=patient,
+            reason=reason.strip(),
+            granted_at=now,
+            expires_at=now + BreakGlassAccess.WINDOW,
         )
         audit_record(
             action=Action.BREAK_GLASS,

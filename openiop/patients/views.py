@@ -44,7 +44,9 @@ def patient_list(request):
         if narrowed:
             patients = patients.filter(episodes__in=episodes)
         filters = {key: str(getattr(value, "uuid", value)) for key, value in data.items() if value}
-    page = Paginator(with_episodes(patients).order_by("legal_family_name", "legal_given_name", "id"), PAGE_SIZE)
+    page = Paginator(
+        with_episodes(patients).order_by("legal_family_name", "legal_given_name", "id"), PAGE_SIZE
+    )
     page_obj = page.get_page(request.GET.get("page"))
     rows = [(patient, current_episode(patient)) for patient in page_obj.object_list]
     audit_record(
@@ -79,8 +81,11 @@ def patient_add(request):
             duplicate_confirmed=data.pop("duplicate_confirmed"),
             **data,
         )
-        messages.success(request, _("Registered %(name)s (%(number)s).") % {
-            "name": patient.display_name, "number": patient.record_number})
+        messages.success(
+            request,
+            _("Registered %(name)s (%(number)s).")
+            % {"name": patient.display_name, "number": patient.record_number},
+        )
         return redirect("patients:chart", patient_uuid=patient.uuid)
     viewable_duplicates = [p for p in form.duplicates if request.user.has_perm("patients.view_chart", p)]
     return render(request, "patients/add.html", {"form": form, "viewable_duplicates": viewable_duplicates})
@@ -110,11 +115,16 @@ def break_glass(request, patient_uuid):
         return redirect("patients:chart", patient_uuid=patient.uuid)
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        break_glass_open(user=request.user, patient=patient, reason=form.cleaned_data["reason"], request=request)
+        break_glass_open(
+            user=request.user, patient=patient, reason=form.cleaned_data["reason"], request=request
+        )
         messages.warning(request, _("Emergency access granted for 4 hours. It will be reviewed."))
         return redirect("patients:chart", patient_uuid=patient.uuid)
-    return render(request, "patients/break_glass.html", {"form": form, "patient_uuid": patient.uuid,
-                                                         "record_number": patient.record_number})
+    return render(
+        request,
+        "patients/break_glass.html",
+        {"form": form, "patient_uuid": patient.uuid, "record_number": patient.record_number},
+    )
 
 
 @policy("patients.review_break_glass_queue")
@@ -125,14 +135,23 @@ def break_glass_review_view(request, access_uuid):
         refuse(request, permission="patients.review_break_glass", patient=access.patient, obj=access)
     form = BreakGlassReviewForm(request.POST or None)
     if request.method == "POST" and access.review == BreakGlassAccess.Review.PENDING and form.is_valid():
-        break_glass_review(access=access, reviewer=request.user, outcome=form.cleaned_data["outcome"],
-                           note=form.cleaned_data["note"], request=request)
+        break_glass_review(
+            access=access,
+            reviewer=request.user,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+            request=request,
+        )
         messages.success(request, _("Review recorded."))
         return redirect("home:index")
     audit_record(action=Action.VIEW, request=request, patient=access.patient, obj=access)
     # What the person did with the chart while the glass was broken: the reviewer judges this.
     events = AuditEvent.objects.filter(
-        actor=access.user, patient=access.patient, occurred_at__gte=access.granted_at,
+        actor=access.user,
+        patient=access.patient,
+        occurred_at__gte=access.granted_at,
         occurred_at__lte=access.expires_at,
     ).order_by("seq")
-    return render(request, "patients/break_glass_review.html", {"access": access, "form": form, "events": events})
+    return render(
+        request, "patients/break_glass_review.html", {"access": access, "form": form, "events": events}
+    )

@@ -80,7 +80,15 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, _("Sunday")
 
 
-WEEKDAY_ABBREVIATIONS = {0: _("Mon"), 1: _("Tue"), 2: _("Wed"), 3: _("Thu"), 4: _("Fri"), 5: _("Sat"), 6: _("Sun")}
+WEEKDAY_ABBREVIATIONS = {
+    0: _("Mon"),
+    1: _("Tue"),
+    2: _("Wed"),
+    3: _("Thu"),
+    4: _("Fri"),
+    5: _("Sat"),
+    6: _("Sun"),
+}
 
 
 class TrackQuerySet(models.QuerySet):
@@ -107,7 +115,9 @@ class Track(AuditedModel):
 
     class Meta:
         ordering = ["program__name", "start_time", "name"]
-        constraints = [models.UniqueConstraint(fields=["program", "name"], name="unique_track_name_per_program")]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="unique_track_name_per_program")
+        ]
 
     def __str__(self) -> str:
         return f"{self.program.short_name}: {self.name}"

@@ -1,0 +1,107 @@
+"""Errors as RFC 9457 problem details, for every failure of every operation.
+
+Bodies carry only what we wrote here: never an exception message, a traceback or data of a patient.
+"""
+
+import logging
+from http import HTTPStatus
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class ValidationProblemItem(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(Schema):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[ValidationProblemItem] | None = None
+
+
+class ApiProblem(Exception):
+    """Raise from an operation to answer with this problem."""
+
+    def __init__(self, status: int, detail: str, *, title: str = "", type: str = "about:blank"):
+        super().__init__(detail)
+        self.status, self.detail, self.title, self.type = status, detail, title, type
+
+
+def problem_response(
+    status: int, detail: str, *, title: str = "", type: str = "about:blank", errors: list | None = None
+) -> HttpResponse:
+    body = {"type": type, "title": title or HTTPStatus(status).phrase, "status": status, "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def _api_problem(request, exc: ApiProblem) -> HttpResponse:
+    return problem_response(exc.status, exc.detail, title=exc.title, type=exc.type)
+
+
+def _unauthenticated(request, exc: AuthenticationError) -> HttpResponse:
+    response = problem_response(401, "Send a valid personal access token: Authorization: Bearer <token>.")
+    # RFC 6750 §3: name the scheme; say the token was wrong only when one was sent.
+    challenge = 'Bearer realm="OpenIOP API"'
+    if request.headers.get("Authorization"):
+        challenge += ', error="invalid_token"'
+    response["WWW-Authenticate"] = challenge
+    return response
+
+
+def _permission_denied(request, exc: PermissionDenied) -> HttpResponse:
+    # core.access.refuse has already written the audit event.
+    return problem_response(403, "Your role does not allow this operation. The attempt has been recorded.")
+
+
+def _http_error(request, exc: HttpError) -> HttpResponse:
+    return problem_response(exc.status_code, str(exc))
+
+
+def _not_found(request, exc: Http404) -> HttpResponse:
+    return problem_response(404, "No such resource.")
+
+
+def _validation_error(request, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {
+            "loc": [str(part) if not isinstance(part, int) else part for part in error.get("loc", ())],
+            "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
+        for error in exc.errors
+    ]
+    return problem_response(422, "The request is not valid; see errors.", errors=errors)
+
+
+def _unexpected(request, exc: Exception) -> HttpResponse:
+    logger.exception("Unhandled error in API operation %s", request.path)
+    request_id = getattr(request, "request_id", "")
+    return problem_response(500, f"An unexpected error occurred. It has been logged (request {request_id}).")
+
+
+def install_problem_handlers(api: NinjaAPI) -> None:
+    """Replace ninja's default handlers (plain JSON, tracebacks in DEBUG) with problem details."""
+    api.add_exception_handler(ApiProblem, _api_problem)
+    api.add_exception_handler(AuthenticationError, _unauthenticated)
+    api.add_exception_handler(PermissionDenied, _permission_denied)
+    api.add_exception_handler(HttpError, _http_error)
+    api.add_exception_handler(Http404, _not_found)
+    api.add_exception_handler(ValidationError, _validation_error)
+    api.add_exception_handler(Exception, _unexpected)
+
+
+# Declared on operations so the OpenAPI document shows the error shape.
+PROBLEM_RESPONSES = {401: Problem, 403: Problem, 404: Problem, 422: Problem, 500: Problem}

@@ -1,0 +1,117 @@
+"""Every page as every role: who is let in, who is refused, and that a refusal shows no PHI.
+
+ALLOW: 2xx or a redirect inside the app. REFUSE: 403 (signed in) or a redirect to sign-in (anonymous).
+BTG: the break-the-glass prompt instead of the chart. Adding a URL means adding it here (the last test).
+"""
+
+import datetime
+
+import pytest
+from django.urls import get_resolver, reverse
+
+from openiop.accounts.services import token_create
+from openiop.home.models import Task
+from openiop.patients.services import break_glass_open
+
+from .test_url_policies import walk
+
+ALLOW, REFUSE, BTG = "allow", "refuse", "btg"
+ROLES = ["anonymous", "pat_a", "pat_b", "alice", "bob", "paul", "ivan", "dana", "charlie", "audrey", "adam"]
+CLINICAL = {"alice", "bob", "paul", "ivan", "dana", "charlie"}
+STAFF = CLINICAL | {"audrey", "adam"}
+
+
+def only(*allowed, **special):
+    table = {role: (ALLOW if role in allowed else REFUSE) for role in ROLES}
+    table.update(special)
+    return table
+
+
+# route name -> (method, kwargs builder, expectations by role)
+ROUTES = {
+    "home:index": ("get", lambda w: {}, only(*ROLES[1:])),
+    "home:healthz": ("get", lambda w: {}, only(*ROLES)),
+    "home:my_day": ("get", lambda w: {}, only(*CLINICAL)),
+    "home:task_done": ("post", lambda w: {"task_uuid": w.task.uuid}, only("alice")),
+    "home:my_care": ("get", lambda w: {}, only("pat_a", "pat_b")),
+    "patients:list": ("get", lambda w: {}, only(*CLINICAL)),
+    "patients:add": ("get", lambda w: {}, only("ivan", "dana")),
+    "patients:chart": (
+        "get",
+        lambda w: {"patient_uuid": w.patient_a.uuid},
+        only("alice", "paul", "ivan", "dana", bob=BTG),
+    ),
+    "patients:break_glass": (
+        "get",
+        lambda w: {"patient_uuid": w.patient_a.uuid},
+        only("alice", "paul", "ivan", "dana", "bob"),
+    ),
+    "patients:review_break_glass": ("get", lambda w: {"access_uuid": w.access.uuid}, only("dana", "audrey")),
+    "audit:report": ("get", lambda w: {}, only("audrey")),
+    "audit:export": ("get", lambda w: {}, only("audrey")),
+    "accounts:profile": ("get", lambda w: {}, only(*STAFF)),
+    # An empty form re-renders (200) for staff; revoking is for the token's owner, others see 404.
+    "accounts:token_create": ("post", lambda w: {}, only(*STAFF)),
+    "accounts:token_revoke": (
+        "post",
+        lambda w: {"token_uuid": w.token.uuid},
+        only("alice", **{role: "status 404" for role in STAFF - {"alice"}}),
+    ),
+}
+
+
+@pytest.fixture
+def walked(world):
+    world.task = Task.objects.create(
+        title="Call back", assigned_to=world.alice, due_on=datetime.date(2026, 12, 1), patient=world.patient_a
+    )
+    # bob broke the glass for patient_a yesterday: the review page needs an access, and bob's has expired.
+    world.access = break_glass_open(
+        user=world.bob, patient=world.patient_a, reason="Covering for alice, crisis call"
+    )
+    world.access.expires_at = world.access.granted_at - datetime.timedelta(hours=20)
+    world.access.granted_at -= datetime.timedelta(days=1)
+    world.access.save()
+    world.token, _ = token_create(user=world.alice, name="walk")
+    return world
+
+
+def outcome(response, login_url) -> str:
+    if response.status_code == 403:
+        return REFUSE
+    if response.status_code in (301, 302):
+        location = response["Location"]
+        if location.startswith(login_url):
+            return REFUSE
+        if "/break-glass/" in location:
+            return BTG
+        return ALLOW
+    if response.status_code < 300:
+        return ALLOW
+    return f"status {response.status_code}"
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES))
+@pytest.mark.parametrize("role", ROLES)
+def test_route_as_role(route, role, walked, client):
+    method, kwargs, expected = ROUTES[route]
+    if role != "anonymous":
+        client.force_login(getattr(walked, role))
+    url = reverse(route, kwargs=kwargs(walked))
+    response = getattr(client, method)(url)
+    got = outcome(response, reverse("account_login"))
+    assert got == expected[role], f"{role} on {route}: expected {expected[role]}, got {got}"
+    if got in (REFUSE, BTG):
+        body = response.content.decode()
+        for secret in ("Avery", walked.patient_a.record_number, str(walked.patient_a.date_of_birth)):
+            if got == BTG or secret != walked.patient_a.record_number:
+                assert secret not in body, f"refusal of {route} to {role} shows {secret!r}"
+
+
+def test_every_openiop_page_is_walked():
+    pages = {
+        name
+        for route, callback, name in walk(get_resolver().url_patterns)
+        if callback.__module__.startswith("openiop.") and not route.startswith("api/")
+    }
+    assert pages == set(ROUTES), f"add to ROUTES: {sorted(pages - set(ROUTES))}"

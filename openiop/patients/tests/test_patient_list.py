@@ -1,0 +1,76 @@
+from django.urls import reverse
+
+from openiop.audit.models import Action, AuditEvent
+from openiop.patients.models import EpisodeStatus
+
+
+def names(response):
+    return [patient.display_name for patient, _ in response.context["rows"]]
+
+
+def test_list_shows_only_patients_of_my_programs(world, client_for):
+    response = client_for(world.alice).get(reverse("patients:list"))
+    assert names(response) == ["Avery Synthetic", "Blake Synthetic"]
+
+
+def test_search_by_name_or_record_number(world, client_for):
+    client = client_for(world.dana)
+    assert names(client.get(reverse("patients:list"), {"q": "blake"})) == ["Blake Synthetic"]
+    assert names(client.get(reverse("patients:list"), {"q": world.patient_a.record_number})) == [
+        "Avery Synthetic"
+    ]
+    assert names(client.get(reverse("patients:list"), {"q": "Casey"})) == []
+
+
+def test_filters_by_status_and_care_team_member(world, client_for):
+    episode = world.patient_b.episodes.get()
+    episode.status = EpisodeStatus.WAITLIST
+    episode.admitted_on = None
+    episode.save()
+    client = client_for(world.dana)
+    assert names(client.get(reverse("patients:list"), {"status": "waitlist"})) == ["Blake Synthetic"]
+    assert names(client.get(reverse("patients:list"), {"clinician": str(world.alice.uuid)})) == [
+        "Avery Synthetic"
+    ]
+
+
+def test_a_filter_outside_my_programs_is_rejected_not_applied(world, client_for):
+    response = client_for(world.alice).get(reverse("patients:list"), {"program": str(world.program_b.uuid)})
+    assert response.context["form"].errors
+    assert "Casey" not in response.content.decode()
+
+
+def test_htmx_search_returns_only_the_results_fragment(world, client_for):
+    response = client_for(world.alice).get(reverse("patients:list"), {"q": "avery"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "<html" not in body and "Avery Synthetic" in body
+
+
+def test_empty_result_says_so(world, client_for):
+    response = client_for(world.alice).get(reverse("patients:list"), {"q": "zzz"})
+    assert "No patients match" in response.content.decode()
+
+
+def test_listing_is_audited_once_with_the_filters(world, client_for):
+    client_for(world.alice).get(reverse("patients:list"), {"q": "avery"})
+    event = AuditEvent.objects.get(action=Action.LIST)
+    assert event.detail["filters"] == {"q": "avery"} and event.detail["shown"] == 1
+
+
+def test_list_queries_do_not_grow_with_the_number_of_patients(
+    world, client_for, django_assert_max_num_queries
+):
+    from conftest import make_patient
+
+    client = client_for(world.dana)
+    with django_assert_max_num_queries(30) as few:
+        client.get(reverse("patients:list"))
+    for i in range(15):
+        make_patient(
+            given=f"Extra{i}",
+            family="Synthetic",
+            program=world.program_a,
+            care_team=[(world.alice, "therapist")],
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("patients:list"))
