@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from openiop.api.api import api
+from openiop.api.views import unknown_route
 
 urlpatterns = [
     path("", include("openiop.home.urls")),
@@ -11,6 +12,7 @@ urlpatterns = [
     path("profile/", include("openiop.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/(?P<path>.*)$", unknown_route, name="api_unknown_route"),
 ]
 
 if settings.ADMIN_ENABLED:

@@ -6,11 +6,10 @@ from ninja import Query, Router
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.core.access import refuse
-from openiop.patients.models import EpisodeOfCare
 from openiop.patients.selectors import (
     BreakGlassRequired,
+    patient_census,
     patient_for_user,
-    patients_in_programs_of,
     with_episodes,
 )
 
@@ -31,17 +30,9 @@ CHART_REFUSED = (
 @api_policy("patients.list_patients")
 def patient_list(request, filters: Query[PatientFilters]):
     """Patients with an episode in one of your programs, by family name. Same census as the web list."""
-    patients = patients_in_programs_of(request.auth)
-    if filters.q:
-        patients = patients.search(filters.q)
-    if filters.program or filters.status:
-        episodes = EpisodeOfCare.objects.all()
-        if filters.program:
-            episodes = episodes.filter(program__uuid=filters.program)
-        if filters.status:
-            episodes = episodes.filter(status=filters.status)
-        patients = patients.filter(episodes__in=episodes)
-    patients = patients.order_by("legal_family_name", "legal_given_name", "id")
+    patients = patient_census(
+        request.auth, text=filters.q or "", program_uuid=filters.program, status=filters.status or ""
+    )
     count = patients.count()
     page = list(with_episodes(patients)[filters.offset : filters.offset + filters.limit])
     used = filters.dict(exclude_none=True, exclude={"limit", "offset"})

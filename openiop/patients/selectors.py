@@ -23,6 +23,26 @@ def patients_in_programs_of(user) -> QuerySet[Patient]:
     return Patient.objects.filter(episodes__program__staff_profiles__user=user).distinct()
 
 
+def patient_census(user, *, text: str = "", program_uuid=None, status: str = "", clinician_uuid=None):
+    """The patients `user` may list, narrowed by a search text and episode filters, in name order.
+
+    Episode filters apply together to one episode: "waitlist in program X" means an episode that is both.
+    """
+    patients = patients_in_programs_of(user)
+    if text:
+        patients = patients.search(text)
+    episode_filters = {}
+    if program_uuid:
+        episode_filters["program__uuid"] = program_uuid
+    if status:
+        episode_filters["status"] = status
+    if clinician_uuid:
+        episode_filters["care_team_members__user__uuid"] = clinician_uuid
+    if episode_filters:
+        patients = patients.filter(episodes__in=EpisodeOfCare.objects.filter(**episode_filters))
+    return patients.order_by("legal_family_name", "legal_given_name", "id")
+
+
 def with_episodes(patients: QuerySet[Patient]) -> QuerySet[Patient]:
     """Prefetch what list rows and chart headers show, in a fixed number of queries."""
     return patients.prefetch_related(

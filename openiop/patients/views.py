@@ -9,13 +9,13 @@ from openiop.audit.services import audit_record
 from openiop.core.access import policy, refuse
 
 from .forms import BreakGlassForm, BreakGlassReviewForm, PatientCreateForm, PatientSearchForm
-from .models import BreakGlassAccess, EpisodeOfCare
+from .models import BreakGlassAccess
 from .selectors import (
     BreakGlassRequired,
     current_episode,
     open_break_glass,
+    patient_census,
     patient_for_user,
-    patients_in_programs_of,
     with_episodes,
 )
 from .services import break_glass_open, break_glass_review, patient_create
@@ -26,27 +26,18 @@ PAGE_SIZE = 25
 @policy("patients.list_patients")
 def patient_list(request):
     form = PatientSearchForm(request.GET or None, user=request.user)
-    patients = patients_in_programs_of(request.user)
     filters = {}
     if form.is_valid():
         data = form.cleaned_data
-        if data["q"]:
-            patients = patients.search(data["q"])
-        episodes = EpisodeOfCare.objects.all()
-        narrowed = False
-        if data["program"]:
-            episodes, narrowed = episodes.filter(program=data["program"]), True
-        if data["status"]:
-            episodes, narrowed = episodes.filter(status=data["status"]), True
-        if data["clinician"]:
-            episodes = episodes.filter(care_team_members__user=data["clinician"])
-            narrowed = True
-        if narrowed:
-            patients = patients.filter(episodes__in=episodes)
         filters = {key: str(getattr(value, "uuid", value)) for key, value in data.items() if value}
-    page = Paginator(
-        with_episodes(patients).order_by("legal_family_name", "legal_given_name", "id"), PAGE_SIZE
+    patients = patient_census(
+        request.user,
+        text=filters.get("q", ""),
+        program_uuid=filters.get("program"),
+        status=filters.get("status", ""),
+        clinician_uuid=filters.get("clinician"),
     )
+    page = Paginator(with_episodes(patients), PAGE_SIZE)
     page_obj = page.get_page(request.GET.get("page"))
     rows = [(patient, current_episode(patient)) for patient in page_obj.object_list]
     audit_record(

@@ -51,3 +51,10 @@ def test_unexpected_errors_become_500_problems_without_internals():
     assert response.status_code == 500
     assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
     assert "hunter2" not in response.content.decode()
+
+
+def test_an_unknown_api_address_answers_with_a_problem_document(client, db):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == 404
