@@ -16,8 +16,12 @@ RECORD_NUMBER_PREFIX = "OI"
 
 
 def new_record_number() -> str:
-    """A random record number such as OI4829173. Random, so it reveals nothing about volume or order."""
-    return f"{RECORD_NUMBER_PREFIX}{secrets.randbelow(10_000_000):07d}"
+    """A random record number such as OI4829173. Random, so it reveals nothing about volume or order.
+
+    Numbers starting OI9 are reserved for generated demo and synthetic data (see openiop.demo), so a real
+    patient never takes one.
+    """
+    return f"{RECORD_NUMBER_PREFIX}{secrets.randbelow(9_000_000):07d}"
 
 
 def possible_duplicates(*, given_name: str, family_name: str, date_of_birth: datetime.date):

@@ -123,3 +123,10 @@ def test_record_numbers_are_unique_and_not_sequential(world):
     ]
     assert len(set(numbers)) == 20
     assert sorted(numbers) != numbers or sorted(numbers, reverse=True) != numbers
+
+
+def test_record_numbers_never_fall_in_the_range_reserved_for_synthetic_data(monkeypatch):
+    from openiop.patients import services
+
+    monkeypatch.setattr(services.secrets, "randbelow", lambda upper: upper - 1)
+    assert services.new_record_number() == "OI8999999"
