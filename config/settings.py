@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "openiop.programs",
     "openiop.patients",
     "openiop.home",
+    "openiop.intake",
     "openiop.api",
     "openiop.demo",
 ]
@@ -264,5 +265,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Extra folders of level-of-care rubric files (an organization's licensed LOCUS or ASAM rubric), besides
+# the shipped openiop/intake/rubrics/. See openiop/intake/rubrics/README.md.
+OPENIOP_RUBRIC_DIRS = env_list("OPENIOP_RUBRIC_DIRS", "")
 
 ADMIN_ENABLED = True

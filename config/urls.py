@@ -8,6 +8,7 @@ from openiop.api.views import unknown_route
 urlpatterns = [
     path("", include("openiop.home.urls")),
     path("patients/", include("openiop.patients.urls")),
+    path("", include("openiop.intake.urls")),
     path("audit/", include("openiop.audit.urls")),
     path("profile/", include("openiop.accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -11,6 +11,11 @@ def navigation(request):
         items.append(("home:my_day", "My day"))
     if user.has_perm("patients.list_patients"):
         items.append(("patients:list", "Patients"))
+    if user.has_perm("intake.work_referrals"):
+        items.append(("intake:referral_board", "Referrals"))
+    if user.has_perm("intake.work_referrals"):
+        items.append(("intake:waitlist", "Waitlist"))
+        items.append(("intake:due_items", "Due items"))
     if user.has_perm("audit.view_report"):
         items.append(("audit:report", "Audit report"))
     if user.has_perm("home.view_own_care"):

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.core.access import PUBLIC, policy, refuse
+from openiop.intake.selectors_admissions import open_due_items_owned_by
 from openiop.patients.models import CareTeamMember, EpisodeStatus, Patient
 from openiop.patients.selectors import break_glass_awaiting_review, current_episode, with_episodes
 from openiop.programs.models import Track
@@ -56,6 +57,7 @@ def my_day(request):
         (patient, current_episode(patient))
         for patient in with_episodes(Patient.objects.filter(id__in=caseload_ids))
     ]
+    due_items = list(open_due_items_owned_by(user))
     reviews = (
         list(break_glass_awaiting_review(user)) if user.has_perm("patients.review_break_glass_queue") else []
     )
@@ -63,12 +65,18 @@ def my_day(request):
         action=Action.LIST,
         request=request,
         object_type="home.my_day",
-        detail={"caseload": len(caseload), "tasks": len(tasks), "reviews": len(reviews)},
+        detail={
+            "caseload": len(caseload),
+            "tasks": len(tasks),
+            "reviews": len(reviews),
+            "due_items": len(due_items),
+        },
     )
     context = {
         "today": today,
         "tracks_today": tracks_today,
         "tasks": tasks,
+        "due_items": due_items,
         "caseload": caseload,
         "reviews": reviews,
     }

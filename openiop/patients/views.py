@@ -1,15 +1,17 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from openiop.audit.models import Action, AuditEvent
 from openiop.audit.services import audit_record
 from openiop.core.access import policy, refuse
+from openiop.intake.selectors_admissions import chart_intake
 
 from .forms import BreakGlassForm, BreakGlassReviewForm, PatientCreateForm, PatientSearchForm
-from .models import BreakGlassAccess
+from .models import BreakGlassAccess, EpisodeStatus
 from .selectors import (
     BreakGlassRequired,
     current_episode,
@@ -89,13 +91,34 @@ def chart(request, patient_uuid):
     except BreakGlassRequired:
         return redirect("patients:break_glass", patient_uuid=patient_uuid)
     episodes = sorted(patient.episodes.all(), key=lambda e: (e.referred_on, e.created_at), reverse=True)
+    episode = current_episode(patient)
     context = {
         "patient": patient,
-        "episode": current_episode(patient),
+        "episode": episode,
         "episodes": episodes,
         "break_glass": open_break_glass(request.user, patient),
+        "intake": chart_intake(patient, episode),
+        "intake_actions": _intake_actions(request.user, episode),
+        "today": timezone.localdate(),
     }
     return render(request, "patients/chart.html", context)
+
+
+def _intake_actions(user, episode) -> dict[str, bool]:
+    """Which intake actions the chart offers: the user holds the permission and the episode's state allows."""
+    if episode is None:
+        return {}
+    waiting = episode.status in (EpisodeStatus.REFERRAL, EpisodeStatus.WAITLIST)
+    active = episode.status == EpisodeStatus.ACTIVE
+    may_admit = waiting and user.has_perm("intake.work_referrals") and user.has_perm("intake.admit", episode)
+    return {
+        "admit": may_admit,
+        "waitlist": may_admit,
+        "transition": active and user.has_perm("intake.record_transition", episode),
+        "certify": active
+        and user.has_perm("intake.certify")
+        and user.has_perm("intake.certify_episode", episode),
+    }
 
 
 @policy("patients.list_patients")

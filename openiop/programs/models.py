@@ -54,6 +54,22 @@ class Program(AuditedModel):
     )
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
+    # Due dates created at admission (days after the admission date).
+    baseline_measures_due_days = models.PositiveSmallIntegerField(
+        default=3, help_text=_("Days after admission by which baseline measures are due.")
+    )
+    initial_plan_due_days = models.PositiveSmallIntegerField(
+        default=7, help_text=_("Days after admission by which the initial treatment plan is due.")
+    )
+    certification_due_days = models.PositiveSmallIntegerField(
+        default=3, help_text=_("Days after admission by which a physician certifies the need for IOP.")
+    )
+    # Medicare IOP: recertification of need at least every 60 days (PRODUCT.md section 2).
+    recertification_interval_days = models.PositiveSmallIntegerField(
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("A certification is valid this many days; recertification falls due then."),
+    )
 
     objects = ProgramQuerySet.as_manager()
 

@@ -7,10 +7,20 @@ BTG: the break-the-glass prompt instead of the chart. Adding a URL means adding 
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver, reverse
 
 from openiop.accounts.services import token_create
 from openiop.home.models import Task
+from openiop.intake.models import LevelOfCareAssessment
+from openiop.intake.rubric_registry import get_rubric
+from openiop.intake.services import (
+    assessment_record,
+    referral_create,
+    referral_document_add,
+    referral_link_patient,
+)
+from openiop.patients.models import EpisodeOfCare
 from openiop.patients.services import break_glass_open
 
 from .test_url_policies import walk
@@ -29,6 +39,8 @@ def only(*allowed, **special):
 
 # route name -> (method, kwargs builder, expectations by role)
 ROUTES = {
+    "intake:selfcheck": ("get", lambda w: {}, only(*ROLES)),
+    "intake:selfcheck_thanks": ("get", lambda w: {}, only(*ROLES)),
     "home:index": ("get", lambda w: {}, only(*ROLES[1:])),
     "home:healthz": ("get", lambda w: {}, only(*ROLES)),
     "home:my_day": ("get", lambda w: {}, only(*CLINICAL)),
@@ -47,6 +59,22 @@ ROUTES = {
         only("alice", "paul", "ivan", "dana", "bob"),
     ),
     "patients:review_break_glass": ("get", lambda w: {"access_uuid": w.access.uuid}, only("dana", "audrey")),
+    "intake:referral_board": ("get", lambda w: {}, only("ivan", "dana")),
+    "intake:referral_create": ("get", lambda w: {}, only("ivan", "dana")),
+    "intake:referral_detail": ("get", lambda w: {"referral_uuid": w.referral.uuid}, only("ivan", "dana")),
+    # Empty POSTs re-render the detail page with the form's errors (200) for those who may act.
+    "intake:referral_transition": (
+        "post",
+        lambda w: {"referral_uuid": w.referral.uuid},
+        only("ivan", "dana"),
+    ),
+    "intake:referral_link": ("post", lambda w: {"referral_uuid": w.referral.uuid}, only("ivan", "dana")),
+    "intake:referral_document_upload": (
+        "post",
+        lambda w: {"referral_uuid": w.referral.uuid},
+        only("ivan", "dana"),
+    ),
+    "intake:referral_document": ("get", lambda w: {"document_uuid": w.document.uuid}, only("ivan", "dana")),
     "audit:report": ("get", lambda w: {}, only("audrey")),
     "audit:export": ("get", lambda w: {}, only("audrey")),
     "accounts:profile": ("get", lambda w: {}, only(*STAFF)),
@@ -57,11 +85,58 @@ ROUTES = {
         lambda w: {"token_uuid": w.token.uuid},
         only("alice", **{role: "status 404" for role in STAFF - {"alice"}}),
     ),
+    "intake:admit": ("get", lambda w: {"episode_uuid": w.referral_b.uuid}, only("ivan", "dana")),
+    "intake:waitlist_add": ("get", lambda w: {"episode_uuid": w.referral_b.uuid}, only("ivan", "dana")),
+    "intake:waitlist": ("get", lambda w: {}, only("ivan", "dana")),
+    "intake:due_items": ("get", lambda w: {}, only("ivan", "dana")),
+    # bob is in the program but not on the care team: no chart, so no change of level either.
+    "intake:transition_create": (
+        "get",
+        lambda w: {"episode_uuid": w.patient_a.episodes.get(status="active").uuid},
+        only("alice", "paul", "ivan", "dana"),
+    ),
+    "intake:certify": (
+        "get",
+        lambda w: {"episode_uuid": w.patient_a.episodes.get(status="active").uuid},
+        only("paul"),
+    ),
+    # Assessing is for the program's clinicians, psychiatrists and director (bob too: a new referral has no
+    # care team yet); reading a signed assessment follows the chart. An empty preview POST renders the panel.
+    "intake:assessment_create": (
+        "get",
+        lambda w: {"patient_uuid": w.patient_a.uuid},
+        only("alice", "bob", "paul", "dana"),
+    ),
+    "intake:assessment_preview": (
+        "post",
+        lambda w: {"patient_uuid": w.patient_a.uuid},
+        only("alice", "bob", "paul", "dana"),
+    ),
+    "intake:assessment_detail": (
+        "get",
+        lambda w: {"assessment_uuid": w.assessment.uuid},
+        only("alice", "paul", "ivan", "dana", bob=BTG),
+    ),
 }
 
 
 @pytest.fixture
-def walked(world):
+def walked(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    # A referral of program A for patient_a (linked, so a refusal must not show their details either).
+    world.referral = referral_create(
+        created_by=world.ivan,
+        program=world.program_a,
+        source="primary_care",
+        given_name="Avery",
+        family_name="Synthetic",
+        date_of_birth=world.patient_a.date_of_birth,
+        reason="Walk",
+    )
+    world.referral = referral_link_patient(referral=world.referral, by=world.ivan, patient=world.patient_a)
+    world.document = referral_document_add(
+        referral=world.referral, upload=SimpleUploadedFile("walk.pdf", b"%PDF-1.4\n%%EOF\n"), by=world.ivan
+    )
     world.task = Task.objects.create(
         title="Call back", assigned_to=world.alice, due_on=datetime.date(2026, 12, 1), patient=world.patient_a
     )
@@ -73,6 +148,29 @@ def walked(world):
     world.access.granted_at -= datetime.timedelta(days=1)
     world.access.save()
     world.token, _ = token_create(user=world.alice, name="walk")
+    world.assessment = assessment_record(
+        patient=world.patient_a,
+        by=world.alice,
+        rubric=get_rubric("openiop-loc"),
+        ratings=dict.fromkeys([dimension.id for dimension in get_rubric("openiop-loc").dimensions], 2),
+        determined_level="intensive_outpatient",
+        assessed_on=datetime.date(2026, 9, 8),
+    )
+    # patient_b referred again to program A and assessed: the admission and waitlist pages need one.
+    world.referral_b = EpisodeOfCare.objects.create(
+        patient=world.patient_b, program=world.program_a, referred_on=datetime.date(2026, 11, 2)
+    )
+    LevelOfCareAssessment.objects.create(
+        patient=world.patient_b,
+        rubric_id="openiop-loc",
+        rubric_version="1.0.0",
+        ratings={},
+        recommended_level="intensive_outpatient",
+        determined_level="intensive_outpatient",
+        assessed_on=datetime.date(2026, 11, 4),
+        assessed_by=world.alice,
+        signed_at=datetime.datetime(2026, 11, 4, 15, tzinfo=datetime.UTC),
+    )
     return world
 
 
