@@ -6,7 +6,7 @@ forbids. The OpenAPI document stays at /api/v1/openapi.json.
 
 from ninja import NinjaAPI
 
-from . import me, patients
+from . import intake_care, intake_referrals, me, patients
 from .problems import install_problem_handlers
 from .security import PersonalAccessTokenAuth
 
@@ -16,9 +16,12 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=PersonalAccessTokenAuth(),
     docs_url=None,
-    description="Read access for scripts and integrations. Authenticate with a personal access token "
+    description="Access for scripts and integrations: patients, and intake (referrals, assessments, "
+    "admission, waitlist, certification). Authenticate with a personal access token "
     "from your profile page: `Authorization: Bearer oiop_…`. Errors are RFC 9457 problem details.",
 )
 install_problem_handlers(api)
 api.add_router("", me.router)
 api.add_router("", patients.router)
+api.add_router("", intake_referrals.router)
+api.add_router("", intake_care.router)

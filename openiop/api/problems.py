@@ -7,6 +7,7 @@ import logging
 from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -74,16 +75,49 @@ def _not_found(request, exc: Http404) -> HttpResponse:
     return problem_response(404, "No such resource.")
 
 
+# Every JSON body parameter of this API is named `payload`; ninja puts that name in the location
+# (["body", "payload", "email"]). Dropped, so input errors and the services' errors both read ["body", "email"].
+BODY_PARAMETER = "payload"
+
+
+def _location(loc) -> list[str | int]:
+    parts = [str(part) if not isinstance(part, int) else part for part in loc]
+    if parts[:2] == ["body", BODY_PARAMETER]:
+        del parts[1]
+    return parts
+
+
 def _validation_error(request, exc: ValidationError) -> HttpResponse:
     errors = [
         {
-            "loc": [str(part) if not isinstance(part, int) else part for part in error.get("loc", ())],
+            "loc": _location(error.get("loc", ())),
             "msg": str(error.get("msg", "")),
             "type": str(error.get("type", "")),
         }
         for error in exc.errors
     ]
     return problem_response(422, "The request is not valid; see errors.", errors=errors)
+
+
+def _service_refusal(request, exc: DjangoValidationError) -> HttpResponse:
+    """A service refused the input (django ValidationError): each message at the body field it names.
+
+    Service messages are written for the person filling the form: they name fields, levels and rules, never
+    a patient. Messages not tied to a field ("__all__", or a plain list) sit at ["body"].
+    """
+    if hasattr(exc, "error_dict"):
+        pairs = [(field, message) for field, messages in exc.message_dict.items() for message in messages]
+    else:
+        pairs = [(None, message) for message in exc.messages]
+    errors = [
+        {
+            "loc": ["body"] if field in (None, "__all__") else ["body", field],
+            "msg": str(message),
+            "type": "value_error",
+        }
+        for field, message in pairs
+    ]
+    return problem_response(422, "The request was refused; see errors.", errors=errors)
 
 
 def _unexpected(request, exc: Exception) -> HttpResponse:
@@ -100,8 +134,11 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(HttpError, _http_error)
     api.add_exception_handler(Http404, _not_found)
     api.add_exception_handler(ValidationError, _validation_error)
+    api.add_exception_handler(DjangoValidationError, _service_refusal)
     api.add_exception_handler(Exception, _unexpected)
 
 
 # Declared on operations so the OpenAPI document shows the error shape.
 PROBLEM_RESPONSES = {401: Problem, 403: Problem, 404: Problem, 422: Problem, 500: Problem}
+# Operations that change a record whose state may not allow the change (an episode already admitted).
+CONFLICT_RESPONSES = {**PROBLEM_RESPONSES, 409: Problem}

@@ -30,6 +30,8 @@ from openiop.patients.models import (
 )
 from openiop.programs.models import Focus, Population, Program, Track
 
+from .intake import load_intake
+
 # One password for every demo login. Demo only: the loader refuses a database that holds real patients.
 DEMO_PASSWORD = "openiop-demo"  # noqa: S105
 SEED = 2026
@@ -729,6 +731,11 @@ def _load_tasks(result: LoadResult, plans: list[TaskSpec], users, patients, toda
         result.created["tasks"] += 1
 
 
+def _load_intake(result: LoadResult, plans, users, programs, patients, today: datetime.date) -> None:
+    """Referrals, assessments, waitlist, due items, certifications and transitions (see intake.py)."""
+    load_intake(result, plans, users, programs, patients, today)
+
+
 @transaction.atomic
 def load_demo(*, today: datetime.date | None = None) -> LoadResult:
     """Load the demo organization, creating only what is missing. All or nothing.
@@ -748,6 +755,7 @@ def load_demo(*, today: datetime.date | None = None) -> LoadResult:
     patient_plans = plan_patients(today)
     patients = _load_patients(result, patient_plans, users, programs, tracks)
     _load_tasks(result, plan_tasks(patient_plans), users, patients, today)
+    _load_intake(result, patient_plans, users, programs, patients, today)
     result.logins = _demo_logins()
     if not result.nothing_changed:
         audit_record(

@@ -45,3 +45,19 @@ rules.add_perm("intake.manage_waitlist", works_intake & in_program)
 rules.add_perm("intake.record_transition", (works_intake | is_treating_role) & in_episode_program)
 rules.add_perm("intake.certify_episode", is_psychiatrist & in_episode_program)
 rules.add_perm("intake.view_program_due", works_intake & in_program)
+
+
+@rules.predicate
+def reads_assessment(user, assessment) -> bool:
+    """Whoever may open the chart; intake staff who may view its referral; and its author while they may
+    still assess the patient (a clinician who assessed a new referral, before any care team exists, can
+    read what they signed)."""
+    patient = assessment.patient
+    return (
+        user.has_perm("patients.view_chart", patient)
+        or (assessment.referral_id is not None and user.has_perm("intake.view_referral", assessment.referral))
+        or (assessment.assessed_by_id == user.pk and user.has_perm("intake.assess_patient", patient))
+    )
+
+
+rules.add_perm("intake.view_assessment", reads_assessment)

@@ -1,43 +1,134 @@
 """Every API operation as every role, the API's counterpart of core/tests/test_role_walk.py.
 
-Adding an operation means adding it here (the last test). Refusals carry no PHI.
+Adding an operation means adding it here (the last test). Refusals carry no PHI. A write is walked with a
+JSON body that succeeds for the roles allowed; its URL builder makes what it acts on, in each test's world.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import pytest
+from django.utils import timezone
 
 from openiop.api.api import api
 
+from .test_intake_care import assessment_of, ratings_body, referral_in_program, referred_episode
+
 ROLES = ["anonymous", "pat_a", "pat_b", "alice", "bob", "paul", "ivan", "dana", "charlie", "audrey", "adam"]
 CLINICAL = {"alice", "bob", "paul", "ivan", "dana", "charlie"}
+INTAKE_A = {"ivan", "dana"}  # work referrals and admit in program A
+CHART_A = {"alice", "paul", "ivan", "dana"}  # open patient_a's chart
 
 
-def expect(allowed, **special):
-    table = {role: (200 if role in allowed else 403) for role in ROLES}
+def expect(allowed, *, ok=200, **special):
+    table = {role: (ok if role in allowed else 403) for role in ROLES}
     table["anonymous"] = 401
     table.update(special)
     return table
 
 
-# operation path -> (url builder, expected status by role)
+@dataclass
+class Op:
+    url: Callable  # world -> URL (may create what the operation acts on)
+    expected: dict[str, int]
+    body: Callable | None = None  # world -> JSON body, for writes
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
+
+
+def _episode_a(w):
+    return w.patient_a.episodes.get()
+
+
+# "METHOD path" -> the operation's walk
 OPERATIONS = {
-    "/me": (lambda w: "/api/v1/me", expect(set(ROLES))),
-    "/patients": (lambda w: "/api/v1/patients", expect(CLINICAL)),
-    "/patients/{patient_uuid}": (
-        lambda w: f"/api/v1/patients/{w.patient_a.uuid}",
-        expect({"alice", "paul", "ivan", "dana"}),
+    "GET /me": Op(lambda w: "/api/v1/me", expect(set(ROLES))),
+    "GET /patients": Op(lambda w: "/api/v1/patients", expect(CLINICAL)),
+    "GET /patients/{patient_uuid}": Op(lambda w: f"/api/v1/patients/{w.patient_a.uuid}", expect(CHART_A)),
+    "GET /referrals": Op(lambda w: "/api/v1/referrals", expect(INTAKE_A)),
+    "POST /referrals": Op(
+        lambda w: "/api/v1/referrals",
+        expect(INTAKE_A, ok=201),
+        lambda w: {
+            "program": str(w.program_a.uuid),
+            "source": "primary_care",
+            "given_name": "Robin",
+            "family_name": "Walk",
+            "reason": "Low mood for months.",
+        },
     ),
+    "GET /referrals/{referral_uuid}": Op(
+        lambda w: f"/api/v1/referrals/{referral_in_program(w, w.program_a).uuid}", expect(INTAKE_A)
+    ),
+    "POST /referrals/{referral_uuid}/transitions": Op(
+        lambda w: f"/api/v1/referrals/{referral_in_program(w, w.program_a).uuid}/transitions",
+        expect(INTAKE_A),
+        lambda w: {"to_status": "contacted", "note": "Called back."},
+    ),
+    "GET /rubrics": Op(lambda w: "/api/v1/rubrics", expect(set(ROLES))),
+    "GET /patients/{patient_uuid}/assessments": Op(
+        lambda w: f"/api/v1/patients/{w.patient_a.uuid}/assessments", expect(CHART_A)
+    ),
+    "POST /patients/{patient_uuid}/assessments": Op(
+        lambda w: f"/api/v1/patients/{w.patient_a.uuid}/assessments",
+        # Assessment is clinical and program-wide, as on the page: bob may assess a patient of his program.
+        expect({"alice", "bob", "paul", "dana"}, ok=201),
+        lambda w: ratings_body(),
+    ),
+    "GET /assessments/{assessment_uuid}": Op(
+        lambda w: f"/api/v1/assessments/{assessment_of(w.patient_a, w.alice).uuid}", expect(CHART_A)
+    ),
+    "GET /episodes/{episode_uuid}": Op(lambda w: f"/api/v1/episodes/{_episode_a(w).uuid}", expect(CHART_A)),
+    "POST /episodes/{episode_uuid}/admission": Op(
+        lambda w: f"/api/v1/episodes/{referred_episode(w).uuid}/admission",
+        expect(INTAKE_A),
+        lambda w: {
+            "track": str(w.track_a.uuid),
+            "admitted_on": _today(),
+            "primary_clinician": str(w.alice.uuid),
+            "psychiatrist": str(w.paul.uuid),
+        },
+    ),
+    "POST /episodes/{episode_uuid}/waitlist": Op(
+        lambda w: f"/api/v1/episodes/{referred_episode(w).uuid}/waitlist",
+        expect(INTAKE_A, ok=201),
+        lambda w: {"urgency": "soon"},
+    ),
+    "POST /episodes/{episode_uuid}/transitions": Op(
+        lambda w: f"/api/v1/episodes/{_episode_a(w).uuid}/transitions",
+        expect(CHART_A, ok=201),
+        lambda w: {
+            "from_level": "intensive_outpatient",
+            "to_level": "partial_hospitalization",
+            "on": _today(),
+            "reason": "Worsening despite IOP.",
+        },
+    ),
+    "POST /episodes/{episode_uuid}/certifications": Op(
+        lambda w: f"/api/v1/episodes/{_episode_a(w).uuid}/certifications",
+        expect({"paul"}, ok=201),
+        lambda w: {"hours_per_week": "9", "certified_on": _today(), "statement": "Needs IOP intensity."},
+    ),
+    "GET /waitlist": Op(lambda w: f"/api/v1/waitlist?program={w.program_a.uuid}", expect(INTAKE_A)),
+    "GET /due-items": Op(lambda w: f"/api/v1/due-items?program={w.program_a.uuid}", expect(INTAKE_A)),
 }
 
 
-@pytest.mark.parametrize("path", sorted(OPERATIONS))
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
 @pytest.mark.parametrize("role", ROLES)
-def test_operation_as_role(path, role, world, client, api_client):
-    url_for, expected = OPERATIONS[path]
+def test_operation_as_role(operation, role, world, client, api_client):
+    walk = OPERATIONS[operation]
     if role != "anonymous":
         client = api_client(getattr(world, role))
-    response = client.get(url_for(world))
-    assert response.status_code == expected[role], f"{role} on {path}"
-    if response.status_code != 200:
+    url = walk.url(world)
+    if walk.body is None:
+        response = client.get(url)
+    else:
+        response = client.post(url, walk.body(world), content_type="application/json")
+    assert response.status_code == walk.expected[role], f"{role} on {operation}: {response.content[:300]}"
+    if response.status_code >= 400:
         body = response.content.decode()
         assert response["Content-Type"] == "application/problem+json"
         for secret in ("Avery", world.patient_a.record_number, str(world.patient_a.date_of_birth)):
@@ -53,5 +144,11 @@ def test_the_list_shows_each_clinician_only_their_programs(world, api_client):
 
 
 def test_every_api_operation_is_walked():
-    served = {path for router in api._get_bound_routers() for path in router.path_operations}
+    served = {
+        f"{method} {path}"
+        for router in api._get_bound_routers()
+        for path, path_view in router.path_operations.items()
+        for operation in path_view.operations
+        for method in operation.methods
+    }
     assert served == set(OPERATIONS), f"walk these too: {sorted(served - set(OPERATIONS))}"

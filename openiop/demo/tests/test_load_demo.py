@@ -1,4 +1,5 @@
 import datetime
+from collections import Counter
 from io import StringIO
 
 import pytest
@@ -10,6 +11,24 @@ from openiop.accounts.models import Role, User
 from openiop.demo import builder
 from openiop.demo.builder import DEMO_PASSWORD, PORTAL_USERNAMES, STAFF, load_demo, plan_patients
 from openiop.home.models import Task, TaskStatus
+from openiop.intake import selfcheck
+from openiop.intake.models import (
+    Certification,
+    Direction,
+    DueItem,
+    DueItemKind,
+    LevelOfCare,
+    LevelOfCareAssessment,
+    LevelTransition,
+    Referral,
+    ReferralEvent,
+    ReferralSource,
+    ReferralStatus,
+    WaitlistEntry,
+)
+from openiop.intake.rubric import recommend
+from openiop.intake.rubric_registry import get_rubric
+from openiop.intake.services.referrals import referral_possible_patients
 from openiop.patients.models import (
     CareTeamMember,
     CareTeamRole,
@@ -43,6 +62,18 @@ def snapshot() -> dict:
         "users": list(User.objects.order_by("username").values()),
         "programs": list(Program.objects.order_by("pk").values()),
         "tracks": list(Track.objects.order_by("pk").values()),
+        **{
+            model.__name__: list(model.objects.order_by("pk").values())
+            for model in (
+                Referral,
+                ReferralEvent,
+                LevelOfCareAssessment,
+                WaitlistEntry,
+                LevelTransition,
+                DueItem,
+                Certification,
+            )
+        },
     }
 
 
@@ -314,3 +345,177 @@ def test_auditor_and_administrator_view_no_charts_and_patients_only_their_own(lo
     assert not auditor.has_perm("patients.view_chart", some_patient)
     assert not admin.has_perm("patients.view_chart", some_patient)
     assert not patient_user.has_perm("patients.view_chart", some_patient)
+
+
+# --- Intake ---------------------------------------------------------------------------------------------
+
+
+def test_every_episode_has_one_referral_linked_to_its_patient(loaded):
+    for episode in EpisodeOfCare.objects.select_related("patient"):
+        referral = episode.referral
+        assert referral.patient == episode.patient and referral.program_id == episode.program_id
+        assert (referral.given_name, referral.family_name, referral.date_of_birth) == (
+            episode.patient.legal_given_name,
+            episode.patient.legal_family_name,
+            episode.patient.date_of_birth,
+        )
+        assert timezone.localdate(referral.received_at) == episode.referred_on
+        referral.full_clean()
+        if episode.status in (EpisodeStatus.ACTIVE, EpisodeStatus.DISCHARGED):
+            assert referral.status == ReferralStatus.ADMITTED
+            assert timezone.localdate(referral.admitted_at) == episode.admitted_on
+        elif episode.status == EpisodeStatus.WAITLIST:
+            assert referral.status == ReferralStatus.ASSESSED
+
+
+def test_referral_statuses_sources_and_urgencies_are_spread(loaded):
+    waiting = Counter(
+        Referral.objects.filter(episode__status=EpisodeStatus.REFERRAL).values_list("status", flat=True)
+    )
+    assert waiting == {"new": 2, "contacted": 2, "assessment_booked": 2, "assessed": 2}
+    sources = set(Referral.objects.values_list("source", flat=True))
+    assert set(ReferralSource.values) - {ReferralSource.OTHER} <= sources
+    assert len(set(Referral.objects.values_list("urgency", flat=True))) == 3
+    for referral in Referral.objects.exclude(referring_organization=""):
+        assert referral.referring_organization.endswith("(fictional)")
+
+
+def test_referral_events_walk_the_pipeline_in_order_and_first_contact_is_prompt(loaded):
+    now = timezone.now()
+    path = ["", "new", "contacted", "assessment_booked", "assessed", "admitted"]
+    for referral in Referral.objects.prefetch_related("events"):
+        events = list(referral.events.all())
+        steps = [event.from_status for event in events] + [events[-1].to_status]
+        assert steps == path[: len(steps)], referral
+        assert events[-1].to_status == referral.status
+        times = [event.at for event in events]
+        assert times == sorted(times) and times[0] == referral.received_at and times[-1] <= now
+        if referral.first_contact_at:
+            assert referral.first_contact_at == events[1].at
+            assert (
+                datetime.timedelta(0)
+                < referral.first_contact_at - referral.received_at
+                <= (datetime.timedelta(days=4))
+            )
+        if referral.status == ReferralStatus.ASSESSMENT_BOOKED:
+            assert timezone.localdate(referral.assessment_booked_for) > TODAY
+
+
+def test_unlinked_referrals_include_two_self_checks_and_one_possible_duplicate(loaded):
+    unlinked = list(Referral.objects.filter(patient__isnull=True))
+    assert len(unlinked) == 4
+    assert all(r.status == ReferralStatus.NEW and r.episode_id is None for r in unlinked)
+    self_checks = [r for r in unlinked if r.self_check]
+    assert len(self_checks) == 2
+    for referral in self_checks:
+        assert referral.source == ReferralSource.SELF and referral.created_by is None
+        answers = selfcheck.validate(referral.self_check["answers"])
+        assert referral.self_check["outcome"] == selfcheck.evaluate(answers).outcome
+    assert {r.self_check["outcome"] for r in self_checks} == {"iop", "outpatient"}
+    matches = {r.pk: list(referral_possible_patients(r)) for r in unlinked}
+    [duplicate] = [pk for pk, patients in matches.items() if patients]
+    [patient] = matches[duplicate]
+    assert patient.episodes.get().status == EpisodeStatus.DISCHARGED
+
+
+def test_assessments_use_the_shipped_rubric_and_two_document_an_override(loaded):
+    rubric = get_rubric("openiop-loc")
+    assessed = Referral.objects.filter(status__in=[ReferralStatus.ASSESSED, ReferralStatus.ADMITTED])
+    assert LevelOfCareAssessment.objects.count() == assessed.count() == 34
+    for assessment in LevelOfCareAssessment.objects.select_related("referral", "episode"):
+        assert (assessment.rubric_id, assessment.rubric_version) == (rubric.id, rubric.version)
+        recommendation = recommend(rubric, assessment.ratings)
+        assert assessment.recommended_level == recommendation.level
+        assert assessment.recommendation_reasons == list(recommendation.reasons)
+        assert assessment.determined_level == LevelOfCare.INTENSIVE_OUTPATIENT
+        assert bool(assessment.override_reason) is assessment.is_override
+        assert assessment.referral.episode == assessment.episode
+        assert assessment.episode.referred_on <= assessment.assessed_on <= TODAY
+        assert assessment.assessed_by.role in (Role.CLINICIAN, Role.PSYCHIATRIST)
+        assessment.full_clean()
+    overrides = [a for a in LevelOfCareAssessment.objects.all() if a.is_override]
+    assert {a.recommended_level for a in overrides} == {"outpatient", "partial_hospitalization"}
+
+
+def test_waitlist_entries_for_every_waitlist_episode_some_stepping_down(loaded):
+    entries = list(WaitlistEntry.objects.select_related("episode"))
+    assert {e.episode for e in entries} == set(EpisodeOfCare.objects.filter(status=EpisodeStatus.WAITLIST))
+    assert sum(bool(e.stepping_down_from) for e in entries) == 2
+    assert len({e.urgency for e in entries}) >= 2 and len({e.added_on for e in entries}) >= 3
+    for entry in entries:
+        assessed = entry.episode.loc_assessments.get().assessed_on
+        assert assessed <= entry.added_on <= TODAY and entry.track == entry.episode.track
+
+
+def test_every_active_episode_has_a_referral_an_assessment_and_its_admission_due_items(loaded):
+    for episode in EpisodeOfCare.objects.filter(status=EpisodeStatus.ACTIVE).select_related("program"):
+        assert episode.referral.status == ReferralStatus.ADMITTED
+        assert episode.loc_assessments.filter(assessed_on__gte=episode.referred_on).exists()
+        program = episode.program
+        due = {item.kind: item.due_on for item in episode.due_items.exclude(kind="recertification")}
+        days = datetime.timedelta
+        assert due == {
+            DueItemKind.BASELINE_MEASURES: episode.admitted_on + days(program.baseline_measures_due_days),
+            DueItemKind.INITIAL_TREATMENT_PLAN: episode.admitted_on + days(program.initial_plan_due_days),
+            DueItemKind.CERTIFICATION: episode.admitted_on + days(program.certification_due_days),
+        }
+    active_items = DueItem.objects.filter(episode__status=EpisodeStatus.ACTIVE)
+    assert active_items.open().exists() and active_items.filter(completed_at__isnull=False).exists()
+    assert 1 <= active_items.overdue(TODAY).count() <= 2
+    for item in DueItem.objects.filter(completed_at__isnull=False):
+        assert item.completed_by is not None and timezone.localdate(item.completed_at) <= TODAY
+
+
+def test_certifications_are_by_the_program_psychiatrist_and_schedule_recertification(loaded):
+    active = EpisodeOfCare.objects.filter(status=EpisodeStatus.ACTIVE)
+    certified = active.filter(certifications__isnull=False).distinct().count()
+    assert certified >= active.count() * 2 // 3
+    for certification in Certification.objects.select_related("episode__program", "certified_by"):
+        episode = certification.episode
+        assert certification.certified_by.role == Role.PSYCHIATRIST
+        assert certification.certified_by.staff_profile.programs.filter(pk=episode.program_id).exists()
+        assert certification.valid_until == certification.certified_on + datetime.timedelta(
+            days=episode.program.recertification_interval_days
+        )
+        assert certification.hours_per_week >= episode.program.weekly_hours_target
+        assert episode.admitted_on <= certification.certified_on <= TODAY
+        assert episode.due_items.filter(kind="recertification", due_on=certification.valid_until).exists()
+    for episode in active.filter(certifications__isnull=False).distinct():
+        latest = episode.certifications.first()
+        assert latest.valid_until > TODAY
+        assert not episode.due_items.filter(kind="certification", completed_at__isnull=True).exists()
+
+
+def test_level_transitions_step_down_at_admission_and_one_step_up_at_discharge(loaded):
+    downs = LevelTransition.objects.filter(direction=Direction.STEP_DOWN).select_related("episode")
+    assert downs.count() >= 2
+    for transition in downs:
+        assert transition.episode.status == EpisodeStatus.ACTIVE
+        assert transition.on == transition.episode.admitted_on
+        assert transition.from_level in ("residential", "inpatient")
+        assert transition.to_level == LevelOfCare.INTENSIVE_OUTPATIENT
+    [up] = LevelTransition.objects.filter(direction=Direction.STEP_UP).select_related("episode")
+    assert up.episode.status == EpisodeStatus.DISCHARGED and up.on == up.episode.discharged_on
+    assert (up.from_level, up.to_level) == ("intensive_outpatient", "partial_hospitalization")
+
+
+def test_loading_over_a_demo_without_intake_adds_it_once(db, monkeypatch):
+    monkeypatch.setattr(builder, "_load_intake", lambda *args, **kwargs: None)
+    load_demo(today=TODAY - datetime.timedelta(weeks=3))
+    assert not Referral.objects.exists()
+    monkeypatch.undo()
+    result = load_demo(today=TODAY)
+    assert result.created["referrals"] == 44 and result.created["patients"] == 0
+    assert LevelOfCareAssessment.objects.count() == 34
+    for episode in EpisodeOfCare.objects.filter(status=EpisodeStatus.ACTIVE):
+        assert episode.loc_assessments.filter(assessed_on__gte=episode.referred_on).exists()
+        assert episode.due_items.exists()
+    before = snapshot()
+    assert load_demo(today=TODAY).nothing_changed
+    assert snapshot() == before
+
+
+def test_command_summarises_what_the_demo_holds(db):
+    output = run_command()
+    assert "44 referrals" in output and "4 unlinked referrals" in output
+    assert "34 level-of-care assessments" in output and "6 on the waitlist" in output

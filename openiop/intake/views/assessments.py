@@ -15,13 +15,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
-from openiop.core.access import policy, refuse
+from openiop.core.access import policy
 from openiop.patients.selectors import BreakGlassRequired, patient_for_user
 
 from ..forms_assessments import AssessmentForm
 from ..models import LevelOfCareAssessment, Referral
 from ..rubric import Rubric, recommend
 from ..rubric_registry import DEFAULT_RUBRIC_ID, current_rubrics, get_rubric
+from ..selectors_assessments import assessment_for_user
 from ..services.assessments import assessment_record
 
 
@@ -135,33 +136,6 @@ def preview(request, patient_uuid):
     )
 
 
-def _assessment_for_user(request, assessment_uuid) -> LevelOfCareAssessment:
-    """Load an assessment the user may read, or stop: 404, 403 (audited), or BreakGlassRequired.
-
-    Readers: whoever may open the chart; intake staff who may view its referral; and its author while they
-    may still assess the patient (so a clinician of the program who assessed a new referral, before any
-    care team exists, can read what they signed).
-    """
-    assessment = get_object_or_404(
-        LevelOfCareAssessment.objects.select_related(
-            "patient", "referral__program", "assessed_by", "episode"
-        ),
-        uuid=assessment_uuid,
-    )
-    user, patient = request.user, assessment.patient
-    allowed = (
-        user.has_perm("patients.view_chart", patient)
-        or (assessment.referral is not None and user.has_perm("intake.view_referral", assessment.referral))
-        or (assessment.assessed_by_id == user.pk and user.has_perm("intake.assess_patient", patient))
-    )
-    if not allowed:
-        if user.has_perm("patients.break_glass", patient):
-            raise BreakGlassRequired(patient)
-        refuse(request, permission="patients.view_chart", patient=patient, obj=assessment)
-    audit_record(action=Action.VIEW, request=request, patient=patient, obj=assessment)
-    return assessment
-
-
 def _rating_rows(assessment: LevelOfCareAssessment, rubric: Rubric | None) -> list[dict]:
     if rubric is None:  # the rubric file is gone: still show what was stored
         return [
@@ -186,7 +160,7 @@ def _rating_rows(assessment: LevelOfCareAssessment, rubric: Rubric | None) -> li
 @policy("patients.list_patients")
 def detail(request, assessment_uuid):
     try:
-        assessment = _assessment_for_user(request, assessment_uuid)
+        assessment = assessment_for_user(request, assessment_uuid)
     except BreakGlassRequired as needed:
         return redirect("patients:break_glass", patient_uuid=needed.patient.uuid)
     try:
