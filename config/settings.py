@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "openiop.patients",
     "openiop.home",
     "openiop.intake",
+    "openiop.scheduling",
     "openiop.api",
     "openiop.demo",
 ]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("openiop.home.urls")),
     path("patients/", include("openiop.patients.urls")),
     path("", include("openiop.intake.urls")),
+    path("scheduling/", include("openiop.scheduling.urls")),
     path("audit/", include("openiop.audit.urls")),
     path("profile/", include("openiop.accounts.urls")),
     path("accounts/", include("allauth.urls")),

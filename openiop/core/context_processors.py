@@ -11,6 +11,8 @@ def navigation(request):
         items.append(("home:my_day", "My day"))
     if user.has_perm("patients.list_patients"):
         items.append(("patients:list", "Patients"))
+    if user.has_perm("scheduling.view_sessions"):
+        items.append(("scheduling:session_list", "Sessions"))
     if user.has_perm("intake.work_referrals"):
         items.append(("intake:referral_board", "Referrals"))
     if user.has_perm("intake.work_referrals"):

@@ -22,6 +22,7 @@ from openiop.intake.services import (
 )
 from openiop.patients.models import EpisodeOfCare
 from openiop.patients.services import break_glass_open
+from openiop.scheduling.models import Session, SessionAttendee, SessionKind, SessionType
 
 from .test_url_policies import walk
 
@@ -117,6 +118,18 @@ ROUTES = {
         lambda w: {"assessment_uuid": w.assessment.uuid},
         only("alice", "paul", "ivan", "dana", bob=BTG),
     ),
+    # Sessions: the programs' clinicians, psychiatrists and directors (charlie sees program B's week).
+    "scheduling:session_list": ("get", lambda w: {}, only("alice", "bob", "paul", "dana", "charlie")),
+    # An empty POST warns and redirects to the week (allowed) for directors only.
+    "scheduling:sessions_generate": ("post", lambda w: {}, only("dana")),
+    # Attendance: those who lead the session (alice facilitates it) and the program's director.
+    "scheduling:attendance": ("get", lambda w: {"session_uuid": w.session.uuid}, only("alice", "dana")),
+    # The weekly hours ledger follows the chart.
+    "scheduling:ledger": (
+        "get",
+        lambda w: {"episode_uuid": w.patient_a.episodes.get(status="active").uuid},
+        only("alice", "paul", "ivan", "dana", bob=BTG),
+    ),
 }
 
 
@@ -170,6 +183,21 @@ def walked(world, settings, tmp_path):
         assessed_on=datetime.date(2026, 11, 4),
         assessed_by=world.alice,
         signed_at=datetime.datetime(2026, 11, 4, 15, tzinfo=datetime.UTC),
+    )
+    # A past group session of program A led by alice, with patient_a booked.
+    session_type = SessionType.objects.create(
+        name="Group therapy", kind=SessionKind.GROUP_THERAPY, default_minutes=180
+    )
+    world.session = Session.objects.create(
+        program=world.program_a,
+        session_type=session_type,
+        date=datetime.date(2026, 11, 16),
+        start_time=datetime.time(9),
+        end_time=datetime.time(12),
+    )
+    world.session.clinicians.set([world.alice])
+    SessionAttendee.objects.create(
+        session=world.session, episode=world.patient_a.episodes.get(status="active")
     )
     return world
 

@@ -1,0 +1,88 @@
+"""Forms of the calendar pages. They validate input only; the services check the rules again and save."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import AttendanceStatus
+from .services import attendance_minutes
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class WeekForm(forms.Form):
+    week = forms.DateField(label=_("Week of"), widget=DATE, required=False)
+
+
+class GenerateForm(forms.Form):
+    program = forms.ModelChoiceField(queryset=None, to_field_name="uuid")
+    week = forms.DateField(widget=DATE)
+
+    def __init__(self, *args, programs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = programs
+
+
+class AttendanceRowForm(forms.Form):
+    """One booked person's row. `episode` (a UUID) ties the row to its booking, never the row's position:
+    a roster changed between showing and saving the screen must not record one person as another."""
+
+    episode = forms.UUIDField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(label=_("Attendance"), choices=AttendanceStatus.choices)
+    minutes_attended = forms.IntegerField(
+        label=_("Minutes attended"), min_value=0, required=False, widget=forms.NumberInput(attrs={"size": 4})
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, length: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.length = length
+        self.fields["minutes_attended"].max_value = length
+        self.fields["minutes_attended"].widget.attrs["max"] = length
+
+    def clean(self):
+        data = super().clean()
+        if "status" in data and not self.has_error("minutes_attended"):
+            try:
+                data["minutes_attended"] = attendance_minutes(
+                    data["status"], data.get("minutes_attended"), self.length
+                )
+            except ValidationError as error:
+                self.add_error("minutes_attended", error)
+        return data
+
+
+AttendanceFormSet = forms.formset_factory(AttendanceRowForm, extra=0)
+
+
+def attendance_formset(attendees, *, length: int, data=None, mark_all_present: bool = False):
+    """The screen's formset: one row per attendee, in the order given.
+
+    With `mark_all_present`, every row is shown as present for the full length (notes kept), not saved:
+    the facilitator then changes the exceptions and saves once.
+    """
+    initial = [
+        {
+            "episode": a.episode.uuid,
+            "status": a.status,
+            "minutes_attended": a.minutes_attended,
+            "note": a.note,
+        }
+        for a in attendees
+    ]
+    if mark_all_present:
+        notes = {}
+        if data is not None:
+            bound = AttendanceFormSet(data, initial=initial, form_kwargs={"length": length})
+            for form in bound.forms:
+                form.is_valid()
+                if "episode" in form.cleaned_data:
+                    notes[form.cleaned_data["episode"]] = form.cleaned_data.get("note", "")
+        for row in initial:
+            row.update(
+                status=AttendanceStatus.PRESENT,
+                minutes_attended=length,
+                note=notes.get(row["episode"], row["note"]),
+            )
+        return AttendanceFormSet(initial=initial, form_kwargs={"length": length})
+    return AttendanceFormSet(data, initial=initial, form_kwargs={"length": length})

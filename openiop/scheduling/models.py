@@ -1,0 +1,297 @@
+"""Program structure and the calendar: session types, rooms, recurring groups and their rosters,
+sessions, attendance, availability, and the engagement alerts raised from the weekly hours ledger."""
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from openiop.core.models import AuditedModel
+
+
+class SessionKind(models.TextChoices):
+    GROUP_THERAPY = "group_therapy", _("Group therapy")
+    SKILLS_GROUP = "skills_group", _("Skills group")
+    PSYCHOEDUCATION = "psychoeducation", _("Psychoeducation")
+    INDIVIDUAL_THERAPY = "individual_therapy", _("Individual therapy")
+    FAMILY_THERAPY = "family_therapy", _("Family therapy")
+    MEDICATION_MANAGEMENT = "medication_management", _("Medication management")
+
+
+GROUP_KINDS = frozenset({SessionKind.GROUP_THERAPY, SessionKind.SKILLS_GROUP, SessionKind.PSYCHOEDUCATION})
+
+
+class SessionType(AuditedModel):
+    name = models.CharField(max_length=80, unique=True)
+    kind = models.CharField(max_length=30, choices=SessionKind.choices)
+    default_minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(15), MaxValueValidator(240)]
+    )
+    # Credentials (as on staff profiles, e.g. "LCSW", "MD") that may lead this type; empty = any clinician.
+    allowed_credentials = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind in GROUP_KINDS
+
+
+class Room(AuditedModel):
+    name = models.CharField(max_length=80, unique=True)
+    capacity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    is_accessible = models.BooleanField(_("wheelchair accessible"), default=True)
+    is_telehealth = models.BooleanField(default=False)
+    # For telehealth rooms: "{token}" is replaced by each session's own unguessable token.
+    video_link_template = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Closure(AuditedModel):
+    """A day the program (or, with no program, the whole organization) does not meet."""
+
+    program = models.ForeignKey(
+        "programs.Program", null=True, blank=True, on_delete=models.CASCADE, related_name="closures"
+    )
+    date = models.DateField()
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date})"
+
+
+class GroupSeries(AuditedModel):
+    """A recurring group session of a track: same weekday and time every week, from `starts_on`."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="group_series")
+    track = models.ForeignKey("programs.Track", on_delete=models.PROTECT, related_name="group_series")
+    session_type = models.ForeignKey(SessionType, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=120)
+    weekday = models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)])
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Groups typically hold 6-12 people (PRODUCT.md section 3).
+    capacity = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(2), MaxValueValidator(30)]
+    )
+    facilitators = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="facilitated_series")
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["program", "weekday", "start_time"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMembership(models.Model):
+    """A patient on a recurring group's roster from `starts_on` until `ends_on` (exclusive)."""
+
+    series = models.ForeignKey(GroupSeries, on_delete=models.CASCADE, related_name="memberships")
+    episode = models.ForeignKey(
+        "patients.EpisodeOfCare", on_delete=models.PROTECT, related_name="group_memberships"
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_on"]
+
+    def __str__(self) -> str:
+        return f"{self.episode} in {self.series} from {self.starts_on}"
+
+
+def new_telehealth_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class SessionStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Session(AuditedModel):
+    """One meeting on the calendar: a group occurrence or an individual, family or medication session."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="sessions")
+    series = models.ForeignKey(
+        GroupSeries, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions"
+    )
+    session_type = models.ForeignKey(SessionType, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(db_index=True)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions")
+    clinicians = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="led_sessions")
+    status = models.CharField(max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED)
+    cancel_reason = models.CharField(max_length=200, blank=True)
+    telehealth_token = models.CharField(
+        max_length=40, unique=True, default=new_telehealth_token, editable=False
+    )
+
+    class Meta:
+        ordering = ["date", "start_time"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "date"], name="one_session_per_series_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")), name="session_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_type} {self.date} {self.start_time:%H:%M}"
+
+    @property
+    def minutes(self) -> int:
+        return (self.end_time.hour * 60 + self.end_time.minute) - (
+            self.start_time.hour * 60 + self.start_time.minute
+        )
+
+    @property
+    def video_link(self) -> str:
+        if self.room is None or not self.room.is_telehealth or not self.room.video_link_template:
+            return ""
+        return self.room.video_link_template.replace("{token}", self.telehealth_token)
+
+
+class AttendanceStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Not recorded yet")
+    PRESENT = "present", _("Present")
+    LATE = "late", _("Late")
+    LEFT_EARLY = "left_early", _("Left early")
+    ABSENT_EXCUSED = "absent_excused", _("Absent, excused")
+    ABSENT_UNEXCUSED = "absent_unexcused", _("Absent, unexcused")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+ABSENT_STATUSES = frozenset({AttendanceStatus.ABSENT_EXCUSED, AttendanceStatus.ABSENT_UNEXCUSED})
+
+
+class SessionAttendee(models.Model):
+    """A patient booked into a session, and what happened: attendance with minutes attended."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendees")
+    episode = models.ForeignKey(
+        "patients.EpisodeOfCare", on_delete=models.PROTECT, related_name="session_bookings"
+    )
+    status = models.CharField(
+        max_length=20, choices=AttendanceStatus.choices, default=AttendanceStatus.SCHEDULED
+    )
+    minutes_attended = models.PositiveSmallIntegerField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["session__date", "session__start_time"]
+        constraints = [models.UniqueConstraint(fields=["session", "episode"], name="one_booking_per_session")]
+
+    def __str__(self) -> str:
+        return f"{self.episode} at {self.session}: {self.get_status_display()}"
+
+
+class Modality(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    TELEHEALTH = "telehealth", _("Telehealth")
+    EITHER = "either", _("Either")
+
+
+class SchedulingPreferences(models.Model):
+    patient = models.OneToOneField(
+        "patients.Patient", on_delete=models.CASCADE, related_name="scheduling_preferences"
+    )
+    preferred_modality = models.CharField(max_length=12, choices=Modality.choices, default=Modality.EITHER)
+    note = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.patient}: {self.get_preferred_modality_display()}"
+
+
+class CommitmentKind(models.TextChoices):
+    AVAILABLE = "available", _("Available for sessions")
+    WORK = "work", _("Work")
+    SCHOOL = "school", _("School")
+    FAMILY = "family", _("Family")
+    OTHER = "other", _("Other commitment")
+
+
+class WeeklyTime(models.Model):
+    """A recurring weekly time of a patient or a clinician: when they are available, or a fixed commitment."""
+
+    patient = models.ForeignKey(
+        "patients.Patient", null=True, blank=True, on_delete=models.CASCADE, related_name="weekly_times"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="weekly_times"
+    )
+    kind = models.CharField(max_length=12, choices=CommitmentKind.choices)
+    weekday = models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)])
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    note = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(patient__isnull=False, user__isnull=True)
+                    | models.Q(patient__isnull=True, user__isnull=False)
+                ),
+                name="weekly_time_has_one_owner",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")), name="weekly_time_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.weekday} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class AlertKind(models.TextChoices):
+    UNDER_TARGET = "under_target", _("Week under the hours target")
+    CONSECUTIVE_ABSENCES = "consecutive_absences", _("Two consecutive absences")
+
+
+class EngagementAlert(models.Model):
+    """An engagement alert from the weekly hours ledger, once per episode, week and kind, with the
+    follow-up task it created for the primary clinician."""
+
+    episode = models.ForeignKey(
+        "patients.EpisodeOfCare", on_delete=models.CASCADE, related_name="engagement_alerts"
+    )
+    week_start = models.DateField()
+    kind = models.CharField(max_length=24, choices=AlertKind.choices)
+    detail = models.CharField(max_length=200)
+    task = models.ForeignKey("home.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-week_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "week_start", "kind"], name="one_alert_per_episode_week_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.episode} week of {self.week_start}"

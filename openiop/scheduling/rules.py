@@ -1,0 +1,41 @@
+"""Who may see the calendar, generate sessions and record attendance.
+
+Sessions belong to a program: its clinicians, psychiatrists and director see them. Attendance is recorded
+by those who lead the session (its clinicians, or the group's facilitators) and by the program's
+director. Generating a week's sessions from the recurring groups is the director's. The weekly hours
+ledger follows the chart (`patients.view_chart`), so it is not declared here.
+"""
+
+import rules
+
+from openiop.core.predicates import is_director, is_treating_role
+
+
+@rules.predicate
+def in_program(user, program) -> bool:
+    return program.staff_profiles.filter(user=user).exists()
+
+
+@rules.predicate
+def leads_session(user, session) -> bool:
+    if session.clinicians.filter(pk=user.pk).exists():
+        return True
+    return session.series_id is not None and session.series.facilitators.filter(pk=user.pk).exists()
+
+
+@rules.predicate
+def directs_session_program(user, session) -> bool:
+    return in_program(user, session.program)
+
+
+works_sessions = is_treating_role | is_director
+
+# Gates (no object): may open the pages at all.
+rules.add_perm("scheduling.view_sessions", works_sessions)
+rules.add_perm("scheduling.generate", is_director)
+# Objects.
+rules.add_perm("scheduling.generate_sessions", is_director & in_program)
+rules.add_perm(
+    "scheduling.record_attendance",
+    (is_treating_role & leads_session) | (is_director & directs_session_program),
+)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from .views import attendance, ledger, sessions
+
+app_name = "scheduling"
+urlpatterns = [
+    path("sessions/", sessions.session_list, name="session_list"),
+    path("sessions/generate/", sessions.generate, name="sessions_generate"),
+    path("sessions/<uuid:session_uuid>/attendance/", attendance.attendance, name="attendance"),
+    path("episodes/<uuid:episode_uuid>/ledger/", ledger.episode_ledger, name="ledger"),
+]
