@@ -271,4 +271,7 @@ LOGGING = {
 # the shipped openiop/intake/rubrics/. See openiop/intake/rubrics/README.md.
 OPENIOP_RUBRIC_DIRS = env_list("OPENIOP_RUBRIC_DIRS", "")
 
+# Seconds the schedule optimizer may search when a director builds a week (Plan the week).
+OPENIOP_PLANNING_TIME_LIMIT = int(os.environ.get("OPENIOP_PLANNING_TIME_LIMIT", "10"))
+
 ADMIN_ENABLED = True

@@ -2,6 +2,7 @@
 sessions, attendance, availability, and the engagement alerts raised from the weekly hours ledger."""
 
 import secrets
+import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -295,3 +296,124 @@ class EngagementAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.episode} week of {self.week_start}"
+
+
+class WeekPlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class WeekPlan(AuditedModel):
+    """The optimizer's schedule of one program-week: a draft the director reviews, changes and publishes.
+
+    Publishing writes the real bookings (SessionAttendee rows, individual Session rows); the plan keeps the
+    solver's figures and, per patient below target, why (`explanations`: episode uuid -> message).
+    """
+
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="week_plans")
+    week_start = models.DateField()
+    status = models.CharField(max_length=10, choices=WeekPlanStatus.choices, default=WeekPlanStatus.DRAFT)
+    solver_status = models.CharField(max_length=20, blank=True)
+    objective = models.BigIntegerField(null=True, blank=True)
+    bound = models.FloatField(null=True, blank=True)
+    gap = models.FloatField(null=True, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+    explanations = models.JSONField(default=dict, blank=True)
+    violations = models.JSONField(default=list, blank=True)  # the checker's hard violations, in words
+    # Individual sessions created by publishing (uuids), so a later publish can cancel those re-planned away.
+    published_sessions = models.JSONField(default=list, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-week_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "week_start"], name="one_week_plan_per_program_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program.short_name} week of {self.week_start}: {self.get_status_display()}"
+
+
+class PlannedBookingKind(models.TextChoices):
+    GROUP = "group", _("Group session")
+    INDIVIDUAL = "individual", _("Individual session")
+
+
+class PlannedBooking(models.Model):
+    """One patient in one planned item: a group session already on the calendar, or an individual slot
+    (date, time, type, clinician, room) that becomes a Session when the plan is published."""
+
+    plan = models.ForeignKey(WeekPlan, on_delete=models.CASCADE, related_name="bookings")
+    episode = models.ForeignKey("patients.EpisodeOfCare", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=PlannedBookingKind.choices)
+    session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    slot = models.CharField(max_length=40, blank=True)  # the optimizer's slot id (individual only)
+    date = models.DateField()
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    session_type = models.ForeignKey(SessionType, on_delete=models.PROTECT, related_name="+")
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["date", "start_time"]
+
+    def __str__(self) -> str:
+        return f"{self.episode} {self.get_kind_display()} {self.date} {self.start_time:%H:%M}"
+
+    @property
+    def minutes(self) -> int:
+        return (self.end_time.hour * 60 + self.end_time.minute) - (
+            self.start_time.hour * 60 + self.start_time.minute
+        )
+
+
+class CalendarFeedQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class CalendarFeed(models.Model):
+    """A private iCalendar feed of one patient's or one clinician's sessions, for a calendar app.
+
+    Calendar apps cannot sign in, so the URL's token is the credential: only its SHA-256 is stored (the
+    lookup by hash is the comparison, so no timing leaks the token) and the URL is shown once. Revoking
+    it, or its owner losing access to the subject, ends the feed.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CalendarFeedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(patient__isnull=False, clinician__isnull=True)
+                    | models.Q(patient__isnull=True, clinician__isnull=False)
+                ),
+                name="calendar_feed_has_one_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar feed {self.uuid}"

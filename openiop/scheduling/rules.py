@@ -8,7 +8,7 @@ ledger follows the chart (`patients.view_chart`), so it is not declared here.
 
 import rules
 
-from openiop.core.predicates import is_director, is_treating_role
+from openiop.core.predicates import is_clinical_staff, is_director, is_treating_role
 
 
 @rules.predicate
@@ -39,3 +39,33 @@ rules.add_perm(
     "scheduling.record_attendance",
     (is_treating_role & leads_session) | (is_director & directs_session_program),
 )
+
+
+# Calendars and calendar feeds (openiop/scheduling/calendars.py). A clinician's calendar is theirs and
+# their program director's; a room's shows occupancy only, so any clinical staff may see it; a program's
+# is for its staff. Patient calendars and patient feeds follow the chart (`patients.view_chart`).
+@rules.predicate
+def is_same_user(user, other) -> bool:
+    return user.pk == other.pk
+
+
+@rules.predicate
+def shares_a_program_with(user, other) -> bool:
+    from openiop.programs.models import Program
+
+    return Program.objects.filter(staff_profiles__user=user).filter(staff_profiles__user=other).exists()
+
+
+rules.add_perm("scheduling.view_calendars", is_clinical_staff)
+rules.add_perm(
+    "scheduling.view_clinician_calendar",
+    is_clinical_staff & (is_same_user | (is_director & shares_a_program_with)),
+)
+rules.add_perm("scheduling.view_program_calendar", is_clinical_staff & in_program)
+rules.add_perm("scheduling.manage_own_feeds", is_clinical_staff)
+# A feed of one's own sessions: those who lead sessions.
+rules.add_perm("scheduling.create_clinician_feed", works_sessions)
+
+# Planning the week with the optimizer (build, change, publish): the program's director.
+rules.add_perm("scheduling.plan", is_director)
+rules.add_perm("scheduling.plan_week", is_director & in_program)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attendance, ledger, sessions
+from .views import attendance, calendars, ledger, planning, sessions
 
 app_name = "scheduling"
 urlpatterns = [
@@ -8,4 +8,6 @@ urlpatterns = [
     path("sessions/generate/", sessions.generate, name="sessions_generate"),
     path("sessions/<uuid:session_uuid>/attendance/", attendance.attendance, name="attendance"),
     path("episodes/<uuid:episode_uuid>/ledger/", ledger.episode_ledger, name="ledger"),
+    *calendars.urlpatterns,
+    *planning.urlpatterns,
 ]

@@ -22,7 +22,8 @@ from openiop.intake.services import (
 )
 from openiop.patients.models import EpisodeOfCare
 from openiop.patients.services import break_glass_open
-from openiop.scheduling.models import Session, SessionAttendee, SessionKind, SessionType
+from openiop.scheduling.calendars import calendar_feed_create
+from openiop.scheduling.models import Room, Session, SessionAttendee, SessionKind, SessionType
 
 from .test_url_policies import walk
 
@@ -124,12 +125,48 @@ ROUTES = {
     "scheduling:sessions_generate": ("post", lambda w: {}, only("dana")),
     # Attendance: those who lead the session (alice facilitates it) and the program's director.
     "scheduling:attendance": ("get", lambda w: {"session_uuid": w.session.uuid}, only("alice", "dana")),
+    # Planning the week with the optimizer: the program's director. Empty POSTs warn and redirect.
+    "scheduling:week_plan": ("get", lambda w: {"program_uuid": w.program_a.uuid}, only("dana")),
+    "scheduling:week_plan_build": ("post", lambda w: {"program_uuid": w.program_a.uuid}, only("dana")),
+    "scheduling:week_plan_change": ("post", lambda w: {"program_uuid": w.program_a.uuid}, only("dana")),
+    "scheduling:week_plan_publish": ("post", lambda w: {"program_uuid": w.program_a.uuid}, only("dana")),
     # The weekly hours ledger follows the chart.
     "scheduling:ledger": (
         "get",
         lambda w: {"episode_uuid": w.patient_a.episodes.get(status="active").uuid},
         only("alice", "paul", "ivan", "dana", bob=BTG),
     ),
+    # Calendars: any clinical staff opens the index and a room's occupancy; a patient's follows the chart;
+    # a clinician's is theirs and their director's; a program's is for its staff.
+    "scheduling:calendar": ("get", lambda w: {}, only(*CLINICAL)),
+    "scheduling:calendar_patient": (
+        "get",
+        lambda w: {"patient_uuid": w.patient_a.uuid},
+        only("alice", "paul", "ivan", "dana", bob=BTG),
+    ),
+    "scheduling:calendar_clinician": ("get", lambda w: {"user_uuid": w.alice.uuid}, only("alice", "dana")),
+    "scheduling:calendar_room": ("get", lambda w: {"room_uuid": w.room.uuid}, only(*CLINICAL)),
+    "scheduling:calendar_program": (
+        "get",
+        lambda w: {"program_uuid": w.program_a.uuid},
+        only("alice", "bob", "paul", "ivan", "dana"),
+    ),
+    # Calendar feeds: one's own list; a feed of one's sessions for those who lead sessions; a patient's
+    # feed follows the chart; revoking is for the feed's owner (others: 404); the feed itself is public,
+    # its token being the credential.
+    "scheduling:feeds": ("get", lambda w: {}, only(*CLINICAL)),
+    "scheduling:feed_create": ("post", lambda w: {}, only("alice", "bob", "paul", "dana", "charlie")),
+    "scheduling:feed_create_patient": (
+        "post",
+        lambda w: {"patient_uuid": w.patient_a.uuid},
+        only("alice", "paul", "ivan", "dana", bob=BTG),
+    ),
+    "scheduling:feed_revoke": (
+        "post",
+        lambda w: {"feed_uuid": w.feed.uuid},
+        only("alice", **{role: "status 404" for role in CLINICAL - {"alice"}}),
+    ),
+    "scheduling:feed_ics": ("get", lambda w: {"token": w.feed_token}, only(*ROLES)),
 }
 
 
@@ -199,6 +236,11 @@ def walked(world, settings, tmp_path):
     SessionAttendee.objects.create(
         session=world.session, episode=world.patient_a.episodes.get(status="active")
     )
+    # Calendars: a room (the session meets there) and alice's feed of her sessions.
+    world.room = Room.objects.create(name="Room 1", capacity=12)
+    world.session.room = world.room
+    world.session.save(update_fields=["room"])
+    world.feed, world.feed_token = calendar_feed_create(owner=world.alice, clinician=world.alice)
     return world
 
 
