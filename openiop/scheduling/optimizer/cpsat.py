@@ -1,10 +1,13 @@
 """The weekly schedule as a CP-SAT model (docs/scheduling.md has the model in words).
 
-Variables: attend[p, g] (patient in group session), take[p, s] (patient in slot), lead[s, c] (clinician
-for slot), room[s, r] (room for slot). Hard constraints are constraints; soft goals are the weighted
-objective of weights.py, the same one the checker recomputes. Deterministic: one fixed seed and
-`interleave_search` with a fixed number of workers, so the same input, seed and limits give the same
-answer (when the time limit cuts the search, see docs/scheduling.md).
+Identical slots and rooms are counted, not numbered (aggregate.py): take[p, k] (patient in slot class k),
+lead[k, c] (clinician takes one copy of k), rooms[k, kind] (rooms of an interchangeable kind used by k),
+attend[p, g] (patient in group session). Hard constraints are constraints; soft goals are the weighted
+objective of weights.py, the same one the checker recomputes.
+
+Deterministic: a fixed seed and a *deterministic* time limit (`max_deterministic_time`, CP-SAT's own work
+counter, not the wall clock), so the same input, seed and limit give the same answer however loaded the
+machine is.
 """
 
 import time
@@ -13,11 +16,22 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from . import weights as w
+from .aggregate import ClassSolution, class_room_kinds, decode, room_kinds, slot_classes, start_point_groups
 from .candidates import candidates, item_window, overlap_cliques, session_modality
+from .checker import check
+from .explain import best_week
 from .greedy import greedy
 from .instance import Assignment, Instance
 
-NUM_WORKERS = 2  # this machine has 2 cores; interleave_search keeps the result deterministic
+# This machine has 2 cores; `interleave_search` makes several workers deterministic (docs/scheduling.md).
+NUM_WORKERS = 2
+# `time_limit` is turned into CP-SAT's deterministic work budget (its own counter, independent of machine
+# load) at this rate, measured on this 2-core machine with 2 interleaved workers: a 150-patient week spent
+# 30 deterministic units in 113 s, i.e. about 0.27 a second; 0.25 keeps a "30 s" solve near 30 s.
+DETERMINISTIC_PER_SECOND = 0.25
+# Wall-clock safety net, as a multiple of `time_limit`: only a badly overloaded machine reaches it, and
+# then (only then) the answer may differ from an unloaded run.
+WALL_CLOCK_SAFETY = 3.0
 
 
 @dataclass
@@ -29,7 +43,7 @@ class Result:
     gap: float  # (objective - bound) / objective; 0 when proven optimal
     seconds: float
     kept: int = 0  # re-planning: assignments kept from the previous schedule
-    stats: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, float] = field(default_factory=dict)
 
 
 def solve(
@@ -39,65 +53,252 @@ def solve(
     seed: int = 0,
     previous: list[Assignment] | None = None,
     hint: list[Assignment] | None = None,
+    num_workers: int = NUM_WORKERS,
+    deterministic_time: float | None = None,
 ) -> Result:
-    """Best schedule found within `time_limit` seconds; with `previous`, assignments kept from it are
-    rewarded (re-planning). Starts from `hint`, or else from the greedy schedule for `seed`."""
+    """Best schedule found within about `time_limit` seconds, spent as a deterministic work budget
+    (`deterministic_time`, default `time_limit` x DETERMINISTIC_PER_SECOND) so the same input, seed and
+    limit give the same schedule on a busy or an idle machine; never worse than the schedule it starts from: `hint`, else (re-planning) what is still
+    valid of `previous`, else the greedy schedule for `seed`. With `previous`, assignments kept from it are
+    rewarded (re-planning)."""
     started = time.perf_counter()
-    cand = candidates(instance)
-    model = cp_model.CpModel()
-    attend = {}
-    take = {}
-    for p in instance.patients:
-        for g in cand.patient_sessions[p.id]:
-            attend[p.id, g] = model.new_bool_var(f"attend[{p.id},{g}]")
-        for s in cand.patient_slots[p.id]:
-            take[p.id, s] = model.new_bool_var(f"take[{p.id},{s}]")
-    lead = {
-        (s, c): model.new_bool_var(f"lead[{s},{c}]") for s, cs in cand.slot_clinicians.items() for c in cs
+    model = _Model(instance)
+    reward = model.keep_reward(previous or [])
+    model.cp.minimize(model.objective - w.KEEP_PREVIOUS_ASSIGNMENT * reward)
+
+    start_from = hint if hint is not None else _start(instance, previous, seed)
+    start_report = check(instance, start_from)
+    model.add_hint(start_from)
+
+    solver = cp_model.CpSolver()
+    solver.parameters.random_seed = seed
+    solver.parameters.num_workers = num_workers
+    solver.parameters.interleave_search = num_workers > 1
+    budget = deterministic_time if deterministic_time is not None else time_limit * DETERMINISTIC_PER_SECOND
+    solver.parameters.max_deterministic_time = budget
+    solver.parameters.max_time_in_seconds = (
+        WALL_CLOCK_SAFETY * max(time_limit, budget / DETERMINISTIC_PER_SECOND) + 10
+    )
+    status = solver.solve(model.cp)
+    stats = {
+        "variables": len(model.cp.proto.variables),
+        "constraints": len(model.cp.proto.constraints),
+        "deterministic_time": round(solver.deterministic_time, 3),
     }
-    room = {(s, r): model.new_bool_var(f"room[{s},{r}]") for s, rs in cand.slot_rooms.items() for r in rs}
+    bound = float(solver.best_objective_bound) if status != cp_model.INFEASIBLE else 0.0
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        assignments = sorted(model.read(solver, previous))
+        report = check(instance, assignments)
+        solved = "optimal" if status == cp_model.OPTIMAL else "feasible"
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or _worse(report, start_report, previous):
+        # Time ran out before the first solution (or, defensively, the solution is not better than the
+        # starting schedule): the starting schedule is feasible, so return it.
+        assignments, report = sorted(start_from), start_report
+        solved = (
+            "greedy" if status in (cp_model.UNKNOWN, cp_model.OPTIMAL, cp_model.FEASIBLE) else "infeasible"
+        )
+    kept = len(set(assignments) & set(previous or []))
+    # The bound is of the solved objective, which includes the re-planning reward, if any.
+    value = solver.objective_value if solved in ("optimal", "feasible") else report.objective
+    gap = 0.0 if solved == "optimal" else max(0.0, (value - bound) / max(abs(value), 1))
+    return Result(
+        assignments=assignments,
+        status=solved,
+        objective=report.objective,
+        bound=bound,
+        gap=gap,
+        seconds=time.perf_counter() - started,
+        kept=kept,
+        stats=stats,
+    )
 
-    takers = {s: [] for s in cand.slot_clinicians}
-    for (_, s), var in take.items():
-        takers[s].append(var)
-    # A slot is held (by one patient) exactly when it has one clinician and one room.
-    for s in cand.slot_clinicians:
-        used = sum(takers[s])
-        model.add(used <= 1)
-        model.add(sum(lead[s, c] for c in cand.slot_clinicians[s]) == used)
-        model.add(sum(room[s, r] for r in cand.slot_rooms[s]) == used)
 
-    attendees = {g: [] for g in cand.session_seats}
-    for (_, g), var in attend.items():
-        attendees[g].append(var)
-    size = {}
-    for g, seats in cand.session_seats.items():
-        size[g] = sum(attendees[g])
-        model.add(size[g] <= seats)
+def _start(instance: Instance, previous: list[Assignment] | None, seed: int) -> list[Assignment]:
+    """Re-planning starts from what is still valid of the previous schedule (dropping assignments never
+    breaks a hard constraint), when that is at least as good as a fresh greedy schedule."""
+    fresh = greedy(instance, seed=seed)
+    if not previous:
+        return fresh
+    cand = candidates(instance)
+    still = [
+        a
+        for a in previous
+        if a.patient in cand.patient_sessions
+        and (
+            a.session in cand.patient_sessions[a.patient]
+            or (
+                a.slot in cand.patient_slots[a.patient]
+                and a.clinician in cand.slot_clinicians[a.slot]
+                and a.room in cand.slot_rooms[a.slot]
+            )
+        )
+    ]
+    report = check(instance, still)
+    if report.violations:
+        return fresh
+    return still
 
-    objective = []
-    for p in instance.patients:
-        items = [(attend[p.id, g], item_window(instance, g)) for g in cand.patient_sessions[p.id]]
-        items += [(take[p.id, s], item_window(instance, s)) for s in cand.patient_slots[p.id]]
+
+def _worse(report, start_report, previous) -> bool:
+    if report.violations:  # would be a bug in the model; never hand out a broken schedule
+        return True
+    return not previous and report.objective > start_report.objective
+
+
+class _Model:
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        cand = self.cand = candidates(instance)
+        self.classes = slot_classes(instance, cand)
+        self.kinds = room_kinds(instance)
+        self.usable_kinds = class_room_kinds(cand, self.classes, self.kinds)
+        self.class_of = {s: k for k, c in self.classes.items() for s in c.slots}
+        cp = self.cp = cp_model.CpModel()
+        objective = []
+
+        self.attend = {
+            (p.id, g): cp.new_bool_var(f"attend[{p.id},{g}]")
+            for p in instance.patients
+            for g in cand.patient_sessions[p.id]
+        }
+        self.take = {}
+        for p in instance.patients:
+            for k in dict.fromkeys(self.class_of[s] for s in cand.patient_slots[p.id]):
+                self.take[p.id, k] = cp.new_bool_var(f"take[{p.id},{k}]")
+        self.lead = {
+            (k, c): cp.new_bool_var(f"lead[{k},{c}]") for k, sc in self.classes.items() for c in sc.clinicians
+        }
+        self.rooms = {
+            (k, kind): cp.new_int_var(
+                0, min(len(self.kinds[kind].rooms), len(sc.slots)), f"rooms[{k},{kind}]"
+            )
+            for k, sc in self.classes.items()
+            for kind in self.usable_kinds[k]
+        }
+        takers = {k: [] for k in self.classes}
+        for (p, k), var in self.take.items():
+            takers[k].append((p, var))
+        self.tele, self.tele_vars, self.pair = {}, {}, {}
+        for k, slot_class in self.classes.items():
+            used = sum(var for _, var in takers[k])
+            cp.add(used <= len(slot_class.slots))
+            cp.add(sum(self.lead[k, c] for c in slot_class.clinicians) == used)
+            cp.add(sum(self.rooms[k, kind] for kind in self.usable_kinds[k]) == used)
+            self._rooms_for_takers(k, takers[k])
+            self._primary_clinicians(k, takers[k], objective)
+
+        self.size = {}
+        for g, seats in cand.session_seats.items():
+            self.size[g] = sum(var for (_, gg), var in self.attend.items() if gg == g)
+            cp.add(self.size[g] <= seats)
+
+        for p in instance.patients:
+            self._patient(p, objective)
+
+        # No clinician in two overlapping slots, no more rooms of a kind than it has; caseloads; balance.
+        for c in instance.clinicians:
+            mine = [(self.lead[k, c.id], sc.when) for k, sc in self.classes.items() if (k, c.id) in self.lead]
+            for clique in overlap_cliques(mine):
+                cp.add_at_most_one(clique)
+        for kind_key, kind in self.kinds.items():
+            mine = [
+                (self.rooms[k, kind_key], sc.when)
+                for k, sc in self.classes.items()
+                if (k, kind_key) in self.rooms
+            ]
+            for group in start_point_groups(mine):
+                if len(group) > 1:
+                    cp.add(sum(group) <= len(kind.rooms))
+        max_load = cp.new_int_var(0, len(instance.slots), "max_load")
+        for c in instance.clinicians:
+            load = sum(self.lead[k, c.id] for k in self.classes if (k, c.id) in self.lead)
+            cp.add(load <= c.caseload_limit)
+            cp.add(max_load >= load)
+        objective.append(w.MAX_CLINICIAN_LOAD * max_load)
+        for g, seats in cand.session_seats.items():
+            ideal = instance.session_by_id[g].ideal_size
+            if seats > ideal:
+                over = cp.new_int_var(0, seats - ideal, f"over[{g}]")
+                cp.add(over >= self.size[g] - ideal)
+                objective.append(w.GROUP_OVER_IDEAL_SIZE * over)
+        self.objective = sum(objective)
+
+    def _rooms_for_takers(self, k: str, takers: list) -> None:
+        """tele[p, k]: the patient's room is a telehealth one. Counts of telehealth and in-person rooms
+        match their takers', and those needing access fit in the accessible ones: then the rooms can
+        be handed out (aggregate.decode)."""
+        cp, kinds = self.cp, self.kinds
+        tele_kinds = [kind for kind in self.usable_kinds[k] if kinds[kind].telehealth]
+        office_kinds = [kind for kind in self.usable_kinds[k] if not kinds[kind].telehealth]
+        for p, var in takers:
+            if not tele_kinds:
+                self.tele[p, k] = 0
+            elif not office_kinds:
+                self.tele[p, k] = var
+            else:
+                self.tele[p, k] = self.tele_vars[p, k] = cp.new_bool_var(f"tele[{p},{k}]")
+                cp.add(self.tele[p, k] <= var)
+        cp.add(sum(self.tele[p, k] for p, _ in takers) == sum(self.rooms[k, kind] for kind in tele_kinds))
+        needing = [(p, var) for p, var in takers if self.instance.patient_by_id[p].needs_accessible]
+        if needing:
+            accessible = [kind for kind in self.usable_kinds[k] if kinds[kind].accessible]
+            cp.add(
+                sum(self.tele[p, k] for p, _ in needing)
+                <= sum(self.rooms[k, kind] for kind in accessible if kinds[kind].telehealth)
+            )
+            cp.add(
+                sum(var - self.tele[p, k] for p, var in needing)
+                <= sum(self.rooms[k, kind] for kind in accessible if not kinds[kind].telehealth)
+            )
+
+    def _primary_clinicians(self, k: str, takers: list, objective: list) -> None:
+        """pair[p, k]: the patient has their primary clinician in this class; a clinician pairs with at
+        most one patient, and only when they take a copy of it."""
+        slot_class = self.classes[k]
+        if slot_class.type not in w.PRIMARY_CLINICIAN_TYPES:
+            return
+        by_primary: dict[str, list] = {}
+        for p, var in takers:
+            primary = self.instance.patient_by_id[p].primary_clinician
+            if not primary:
+                continue
+            if primary not in slot_class.clinicians:
+                objective.append(w.NOT_PRIMARY_CLINICIAN * var)
+                continue
+            self.pair[p, k] = self.cp.new_bool_var(f"pair[{p},{k}]")
+            self.cp.add(self.pair[p, k] <= var)
+            by_primary.setdefault(primary, []).append(self.pair[p, k])
+            objective.append(w.NOT_PRIMARY_CLINICIAN * (var - self.pair[p, k]))
+        for c, pairs in by_primary.items():
+            self.cp.add(sum(pairs) <= self.lead[k, c])
+
+    def _patient(self, p, objective: list) -> None:
+        cp, instance, cand = self.cp, self.instance, self.cand
+        items = [(self.attend[p.id, g], item_window(instance, g)) for g in cand.patient_sessions[p.id]]
+        classes = [k for (pid, k) in self.take if pid == p.id]
+        items += [(self.take[p.id, k], self.classes[k].when) for k in classes]
         for clique in overlap_cliques(items):
-            model.add_at_most_one(clique)
+            cp.add_at_most_one(clique)
         minutes = sum(var * when.minutes for var, when in items)
-        model.add(minutes <= p.cap_minutes)
+        cp.add(minutes <= p.cap_minutes)
         if p.target_minutes:
-            short = model.new_int_var(0, p.target_minutes, f"short[{p.id}]")
-            model.add(short >= p.target_minutes - minutes)
+            # The shortfall is at least what availability alone leaves (best_week): a valid cut that
+            # hands the bound what the linear relaxation would only approach.
+            own = [(item_window(instance, g), "group") for g in cand.patient_sessions[p.id]]
+            own += [(item_window(instance, s), instance.slot_by_id[s].type) for s in cand.patient_slots[p.id]]
+            reachable = min(best_week(own, dict(p.required)), p.cap_minutes)
+            floor = max(0, p.target_minutes - reachable)
+            short = cp.new_int_var(floor, p.target_minutes, f"short[{p.id}]")
+            cp.add(short >= p.target_minutes - minutes)
             objective.append(w.SHORTFALL_PER_MINUTE * short)
         for kind, count in p.required.items():
-            taken = sum(
-                take[p.id, s] for s in cand.patient_slots[p.id] if instance.slot_by_id[s].type == kind
-            )
-            model.add(taken <= count)
-            missing = model.new_int_var(0, count, f"missing[{p.id},{kind}]")
-            model.add(missing >= count - taken)
-            objective.append(w.MISSING_REQUIRED_SESSION * missing)
+            taken = sum(self.take[p.id, k] for k in classes if self.classes[k].type == kind)
+            cp.add(taken <= count)
+            # missing = count - taken exactly: taken never exceeds count.
+            objective.append(w.MISSING_REQUIRED_SESSION * (count - taken))
         for session in instance.group_sessions:
             if session.group and session.group in p.current_groups:
-                var = attend.get((p.id, session.id))
+                var = self.attend.get((p.id, session.id))
                 objective.append(
                     w.LEFT_CURRENT_GROUP_SESSION * (1 - var)
                     if var is not None
@@ -106,121 +307,78 @@ def solve(
         if p.modality:
             for g in cand.patient_sessions[p.id]:
                 if session_modality(instance, instance.session_by_id[g]) != p.modality:
-                    objective.append(w.MODALITY_MISMATCH * attend[p.id, g])
-    # Soft terms coupling a patient's slot with its clinician or room, and the accessibility rule.
-    for (p_id, s), var in take.items():
-        patient = instance.patient_by_id[p_id]
-        slot = instance.slot_by_id[s]
-        if slot.type in w.PRIMARY_CLINICIAN_TYPES and patient.primary_clinician:
-            other = model.new_bool_var(f"not_primary[{p_id},{s}]")
-            primary = lead.get((s, patient.primary_clinician), 0)
-            model.add(other >= var - primary)
-            objective.append(w.NOT_PRIMARY_CLINICIAN * other)
-        if patient.modality:
-            tele = sum(room[s, r] for r in cand.slot_rooms[s] if instance.room_by_id[r].telehealth)
-            mismatch = model.new_bool_var(f"mismatch[{p_id},{s}]")
-            if patient.modality == "in_person":
-                model.add(mismatch >= var + tele - 1)
-            else:
-                model.add(mismatch >= var - tele)
-            objective.append(w.MODALITY_MISMATCH * mismatch)
-        if patient.needs_accessible:
-            for r in cand.slot_rooms[s]:
-                if not instance.room_by_id[r].accessible:
-                    model.add(var + room[s, r] <= 1)
+                    objective.append(w.MODALITY_MISMATCH * self.attend[p.id, g])
+            for k in classes:
+                tele = self.tele[p.id, k]
+                objective.append(
+                    w.MODALITY_MISMATCH * (tele if p.modality == "in_person" else self.take[p.id, k] - tele)
+                )
 
-    # No clinician or room in two overlapping slots; caseload limits; the busiest clinician's load.
-    for c in instance.clinicians:
-        mine = [(lead[s, c.id], item_window(instance, s)) for s in cand.slot_clinicians if (s, c.id) in lead]
-        for clique in overlap_cliques(mine):
-            model.add_at_most_one(clique)
-    for r in instance.rooms:
-        mine = [(room[s, r.id], item_window(instance, s)) for s in cand.slot_rooms if (s, r.id) in room]
-        for clique in overlap_cliques(mine):
-            model.add_at_most_one(clique)
-    max_load = model.new_int_var(0, len(instance.slots), "max_load")
-    for c in instance.clinicians:
-        load = sum(lead[s, c.id] for s in cand.slot_clinicians if (s, c.id) in lead)
-        model.add(load <= c.caseload_limit)
-        model.add(max_load >= load)
-    objective.append(w.MAX_CLINICIAN_LOAD * max_load)
-    for g, seats in cand.session_seats.items():
-        ideal = instance.session_by_id[g].ideal_size
-        if seats > ideal:
-            over = model.new_int_var(0, seats - ideal, f"over[{g}]")
-            model.add(over >= size[g] - ideal)
-            objective.append(w.GROUP_OVER_IDEAL_SIZE * over)
+    def keep_reward(self, previous: list[Assignment]):
+        """Re-planning: one point per previous assignment kept (its slot class, clinician as well)."""
+        reward = []
+        for a in previous:
+            if a.session and (a.patient, a.session) in self.attend:
+                reward.append(self.attend[a.patient, a.session])
+            elif a.slot and (a.patient, self.class_of.get(a.slot)) in self.take:
+                k = self.class_of[a.slot]
+                reward.append(self.take[a.patient, k])
+                reward.append(self.lead.get((k, a.clinician), 0))
+        return sum(reward)
 
-    instance_objective = sum(objective)
-    reward = []
-    for a in previous or []:
-        if a.session and (a.patient, a.session) in attend:
-            reward.append(attend[a.patient, a.session])
-        elif a.slot and (a.patient, a.slot) in take:
-            reward.append(take[a.patient, a.slot])
-            reward.append(lead.get((a.slot, a.clinician), 0))
-            reward.append(room.get((a.slot, a.room), 0))
-    model.minimize(instance_objective - w.KEEP_PREVIOUS_ASSIGNMENT * sum(reward))
+    def add_hint(self, assignments: list[Assignment]) -> None:
+        """A complete hint in the counted variables: CP-SAT starts from this schedule."""
+        values: dict[int, int] = {}
+        for a in assignments:
+            if a.session:
+                if (a.patient, a.session) in self.attend:
+                    values[self.attend[a.patient, a.session].index] = 1
+                continue
+            k = self.class_of.get(a.slot)
+            if (a.patient, k) not in self.take:
+                continue
+            values[self.take[a.patient, k].index] = 1
+            if (k, a.clinician) in self.lead:
+                values[self.lead[k, a.clinician].index] = 1
+            kind = next((key for key, kind in self.kinds.items() if a.room in kind.rooms), None)
+            if (k, kind) in self.rooms:
+                index = self.rooms[k, kind].index
+                values[index] = values.get(index, 0) + 1
+            if (a.patient, k) in self.tele_vars:
+                values[self.tele_vars[a.patient, k].index] = int(self.instance.room_by_id[a.room].telehealth)
+            if (a.patient, k) in self.pair:
+                primary = self.instance.patient_by_id[a.patient].primary_clinician
+                values[self.pair[a.patient, k].index] = int(a.clinician == primary)
+        for table in (self.attend, self.take, self.lead, self.rooms, self.tele_vars, self.pair):
+            for var in table.values():
+                self.cp.add_hint(var, values.get(var.index, 0))
 
-    start_from = hint if hint is not None else greedy(instance, seed=seed)
-    _add_hint(model, start_from, attend, take, lead, room)
-
-    solver = cp_model.CpSolver()
-    solver.parameters.random_seed = seed
-    solver.parameters.num_workers = NUM_WORKERS
-    solver.parameters.interleave_search = True
-    solver.parameters.max_time_in_seconds = max(time_limit - (time.perf_counter() - started), 0.1)
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        # Only when the time ran out before the first solution: fall back on the hint (feasible).
-        return Result(
-            assignments=sorted(start_from),
-            status="greedy" if status == cp_model.UNKNOWN else "infeasible",
-            objective=0,
-            bound=float(solver.best_objective_bound),
-            gap=1.0,
-            seconds=time.perf_counter() - started,
-            kept=len(set(start_from) & set(previous or [])),
-        )
-    assignments = []
-    for (p, g), var in attend.items():
-        if solver.boolean_value(var):
-            assignments.append(Assignment(patient=p, session=g))
-    for (p, s), var in take.items():
-        if solver.boolean_value(var):
-            clinician = next(c for c in cand.slot_clinicians[s] if solver.boolean_value(lead[s, c]))
-            where = next(r for r in cand.slot_rooms[s] if solver.boolean_value(room[s, r]))
-            assignments.append(Assignment(patient=p, slot=s, clinician=clinician, room=where))
-    value = round(solver.value(instance_objective))
-    kept = len(set(assignments) & set(previous or []))
-    # Gap of the solved objective (which includes the re-planning reward, if any).
-    bound = solver.best_objective_bound
-    solved_value = solver.objective_value
-    gap = 0.0 if status == cp_model.OPTIMAL else max(0.0, (solved_value - bound) / max(abs(solved_value), 1))
-    return Result(
-        assignments=sorted(assignments),
-        status="optimal" if status == cp_model.OPTIMAL else "feasible",
-        objective=value,
-        bound=bound,
-        gap=gap,
-        seconds=time.perf_counter() - started,
-        kept=kept,
-        stats={"variables": len(model.proto.variables), "constraints": len(model.proto.constraints)},
-    )
-
-
-def _add_hint(model, assignments, attend, take, lead, room) -> None:
-    chosen = set()
-    for a in assignments:
-        if a.session:
-            found = [attend.get((a.patient, a.session))]
-        else:
-            found = [
-                take.get((a.patient, a.slot)),
-                lead.get((a.slot, a.clinician)),
-                room.get((a.slot, a.room)),
+    def read(self, solver: cp_model.CpSolver, previous: list[Assignment] | None) -> list[Assignment]:
+        assignments = [
+            Assignment(patient=p, session=g)
+            for (p, g), var in self.attend.items()
+            if solver.boolean_value(var)
+        ]
+        chosen = {}
+        for (p, k), var in self.take.items():
+            if solver.boolean_value(var):
+                solution = chosen.setdefault(k, ClassSolution([], set(), set(), [], {}))
+                solution.takers.append(p)
+                if (p, k) in self.pair and solver.boolean_value(self.pair[p, k]):
+                    solution.primary.add(p)
+                if (
+                    (p, k) in self.tele_vars
+                    and solver.boolean_value(self.tele_vars[p, k])
+                    or (self.tele[p, k] is var)
+                ):
+                    solution.telehealth.add(p)
+        for k, solution in chosen.items():
+            solution.clinicians = [
+                c for c in self.classes[k].clinicians if solver.boolean_value(self.lead[k, c])
             ]
-        chosen.update(var.index for var in found if var is not None)
-    for table in (attend, take, lead, room):
-        for var in table.values():
-            model.add_hint(var, var.index in chosen)
+            solution.rooms_per_kind = {
+                kind: solver.value(self.rooms[k, kind])
+                for kind in self.usable_kinds[k]
+                if solver.value(self.rooms[k, kind])
+            }
+        return assignments + decode(self.instance, self.classes, self.kinds, chosen, previous)

@@ -20,7 +20,9 @@ MAX_CLINICIAN_LOAD = 20
 # Per session in the modality (in person / telehealth) the patient did not prefer.
 MODALITY_MISMATCH = 200
 # Re-planning only (not part of the checked objective): reward per kept assignment of the previous week.
-KEEP_PREVIOUS_ASSIGNMENT = 300
+# Above every per-session preference (continuity 500, primary 400, modality 200), so a week is not
+# reshuffled for them; far below an hour of shortfall or a prescribed session, which still win.
+KEEP_PREVIOUS_ASSIGNMENT = 1_000
 
 # Individual/family sessions for which the primary clinician is preferred; medication management goes to
 # whoever prescribes.

@@ -2,10 +2,13 @@
 determinism and explanations. Every schedule is verified by the independent checker."""
 
 import itertools
+from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from openiop.scheduling.optimizer.aggregate import room_kinds, slot_classes
+from openiop.scheduling.optimizer.candidates import candidates
 from openiop.scheduling.optimizer.checker import check
 from openiop.scheduling.optimizer.cpsat import solve
 from openiop.scheduling.optimizer.explain import best_week, explain
@@ -318,3 +321,113 @@ def test_best_week_matches_brute_force(raw):
             if all(not a.overlaps(b) for (a, _), (b, _) in itertools.combinations(chosen, 2)):
                 best = max(best, sum(w.minutes for w, _ in chosen))
     assert best_week(items, {}) == best
+
+
+# Counting identical slots and rooms, deterministic limits, starting points, re-planning.
+
+
+def generated(n: int):
+    from bench.scheduling import generate  # the benchmark's seeded generator (bench/scheduling.py)
+
+    return instance_from_dict(generate(n, seed=n))
+
+
+def test_identical_slots_and_rooms_are_counted_not_numbered():
+    data = week()
+    data["slots"] = [
+        {"id": f"s{i}", "type": "individual_therapy", "day": "mon", "start": "12:00", "end": "13:00"}
+        for i in range(3)
+    ]
+    data["rooms"] = [{"id": "oak", "capacity": 12}] + [{"id": f"office-{i}", "capacity": 2} for i in range(3)]
+    data["patients"] = [
+        {"id": f"p{i}", "target_hours": 1, "availability": ALL_DAY, "required": {"individual_therapy": 1}}
+        for i in range(3)
+    ]
+    inst = instance(**data)
+    classes = slot_classes(inst, candidates(inst))
+    assert [c.slots for c in classes.values()] == [("s0", "s1", "s2")]
+    assert sorted(len(kind.rooms) for kind in room_kinds(inst).values()) == [1, 3]
+    # Two clinicians: two of the three patients get a slot, each with their own clinician, slot and room.
+    result, _ = both(inst)
+    taken = [a for a in result.assignments if a.slot]
+    assert len(taken) == 2
+    assert (
+        len({a.slot for a in taken}) == len({a.clinician for a in taken}) == len({a.room for a in taken}) == 2
+    )
+
+
+def test_rooms_of_a_kind_are_numbered_so_overlapping_slots_never_share_one():
+    data = week()
+    data["slots"] = [
+        {"id": "a", "type": "individual_therapy", "day": "mon", "start": "12:00", "end": "13:00"},
+        {"id": "b", "type": "individual_therapy", "day": "mon", "start": "12:30", "end": "13:30"},
+        {"id": "c", "type": "individual_therapy", "day": "mon", "start": "13:00", "end": "14:00"},
+    ]
+    data["rooms"] = [{"id": "oak", "capacity": 12}] + [{"id": f"office-{i}", "capacity": 2} for i in range(2)]
+    data["clinicians"] += [
+        {"id": f"c{i}", "credentials": ["LPC"], "availability": ALL_DAY, "caseload_limit": 5}
+        for i in range(3)
+    ]
+    data["patients"] = [
+        {"id": f"p{i}", "target_hours": 1, "availability": ALL_DAY, "required": {"individual_therapy": 1}}
+        for i in range(3)
+    ]
+    result, _ = both(instance(**data))
+    assert len([a for a in result.assignments if a.slot]) == 3
+
+
+def test_accessibility_and_modality_survive_counting_rooms():
+    data = week()
+    data["rooms"] = [
+        {"id": "oak", "capacity": 12},
+        {"id": "stairs", "capacity": 2, "accessible": False},
+        {"id": "video", "capacity": 2, "telehealth": True, "accessible": False},
+    ]
+    data["slots"].append(
+        {"id": "s2", "type": "individual_therapy", "day": "mon", "start": "12:00", "end": "13:00"}
+    )
+    data["patients"][0].update(needs_accessible=True, modality="in_person")
+    data["patients"][1].update(required={"individual_therapy": 1}, modality="in_person")
+    result, _ = both(instance(**data))
+    rooms = {a.patient: a.room for a in result.assignments if a.slot}
+    assert rooms == {"p1": "oak", "p2": "stairs"}
+
+
+def test_the_optimizer_is_never_worse_than_the_schedule_it_starts_from():
+    inst = generated(30)
+    start = min((greedy(inst, seed=s) for s in range(3)), key=lambda a: check(inst, a).objective)
+    result = solve(inst, time_limit=0.5, hint=start)
+    assert check(inst, result.assignments).violations == []
+    assert result.objective <= check(inst, start).objective
+
+
+def test_a_deterministic_time_limit_gives_the_same_schedule_even_when_the_search_is_cut():
+    inst = generated(30)
+    first, second = solve(inst, time_limit=0.3, seed=2), solve(inst, time_limit=0.3, seed=2)
+    assert first.status != "optimal"  # the limit cut the search, yet the answers agree
+    assert (first.assignments, first.objective, first.bound) == (
+        second.assignments,
+        second.objective,
+        second.bound,
+    )
+
+
+def test_re_planning_an_unchanged_week_keeps_every_assignment():
+    inst = generated(12)
+    first = solve(inst, time_limit=LIMIT)
+    again = solve(inst, time_limit=LIMIT, previous=first.assignments)
+    assert first.assignments and again.kept == len(first.assignments)
+    assert again.assignments == first.assignments and again.objective == first.objective
+
+
+def test_re_planning_starts_from_what_is_still_valid_of_the_previous_week():
+    inst = generated(12)
+    first = solve(inst, time_limit=LIMIT)
+    changed = generated(12)
+    patient = changed.patients[0]
+    narrower = replace(patient, availability=patient.availability[1:])
+    changed = replace(changed, patients=(narrower, *changed.patients[1:]))
+    again = solve(changed, time_limit=LIMIT, previous=first.assignments)
+    assert check(changed, again.assignments).violations == []
+    untouched = [a for a in first.assignments if a.patient != patient.id]
+    assert len(set(untouched) & set(again.assignments)) >= 0.9 * len(untouched)
