@@ -52,7 +52,7 @@ MINUTE = datetime.timedelta(minutes=1)
 # Every referrer and organization is invented; "(fictional)" says so on every page that shows one.
 REFERRERS = {
     ReferralSource.INPATIENT: (
-        ("Dr. Nadia Placeholder", "Riverside Behavioral Hospital (fictional)", "(201) 555-0150"),
+        ("Dr. Nadia Inventa", "Riverside Behavioral Hospital (fictional)", "(201) 555-0150"),
         ("Dr. Paul Imaginary", "Northfield Medical Center, psychiatric unit (fictional)", "(201) 555-0151"),
     ),
     ReferralSource.RESIDENTIAL: (
