@@ -51,7 +51,7 @@ from .optimizer.instance import (
     format_time,
     instance_from_dict,
 )
-from .services import _book, session_cancel, sessions_generate
+from .services import session_book, session_cancel, sessions_generate
 
 INDIVIDUAL = SessionKind.INDIVIDUAL_THERAPY.value
 # An individual therapy session is the 50-minute "therapy hour" (CPT 90834 is 38-52 minutes).
@@ -563,7 +563,7 @@ def week_plan_publish(*, plan: WeekPlan, by, request=None) -> Published:
             )
         )
         for booking in bookings:
-            if booking.kind == PlannedBookingKind.GROUP and _book(
+            if booking.kind == PlannedBookingKind.GROUP and session_book(
                 booking.session, booking.episode, by=by, request=request
             ):
                 done.booked += 1
@@ -656,7 +656,7 @@ def _publish_individual(plan, booking: PlannedBooking, *, by, request, done: Pub
         obj=session,
         detail={"plan": str(plan.uuid), "date": booking.date.isoformat()},
     )
-    _book(session, booking.episode, by=by, request=request)
+    session_book(session, booking.episode, by=by, request=request)
     done.created += 1
     return str(session.uuid)
 

@@ -94,7 +94,7 @@ def sessions_generate(*, program, week_start: datetime.date, by, request=None) -
                 members = GroupMembership.objects.filter(series=series).select_related("episode__patient")
                 for membership in members:
                     if _covers(membership, day) and membership.episode.status == EpisodeStatus.ACTIVE:
-                        _book(session, membership.episode, by=by, request=request)
+                        session_book(session, membership.episode, by=by, request=request)
     return created
 
 
@@ -106,7 +106,9 @@ def _has_recorded_attendance(session: Session) -> bool:
     return session.attendees.exclude(status=AttendanceStatus.SCHEDULED).exists()
 
 
-def _book(session: Session, episode: EpisodeOfCare, *, by, request=None) -> SessionAttendee | None:
+def session_book(session: Session, episode: EpisodeOfCare, *, by, request=None) -> SessionAttendee | None:
+    """Book `episode` into `session` (audited); None when already booked. Used by generation, roster
+    changes and publishing a planned week, so every booking is recorded the same way."""
     attendee, created = SessionAttendee.objects.get_or_create(session=session, episode=episode)
     if not created:
         return None
@@ -153,7 +155,7 @@ def roster_change(
                 raise ValidationError(_("Only an active episode of the group's program can join its roster."))
             membership = GroupMembership.objects.create(series=series, episode=episode, starts_on=effective)
             for session in later_sessions:
-                _book(session, episode, by=by, request=request)
+                session_book(session, episode, by=by, request=request)
         else:
             if not current:
                 raise ValidationError(_("This person is not on the group's roster on that date."))
