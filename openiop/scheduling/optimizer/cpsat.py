@@ -23,12 +23,17 @@ from .explain import best_week
 from .greedy import greedy
 from .instance import Assignment, Instance
 
-# This machine has 2 cores; `interleave_search` makes several workers deterministic (docs/scheduling.md).
-NUM_WORKERS = 2
+# One worker with the full linear relaxation (linearization_level 2): on this 2-core machine it proves a
+# 150-patient week optimal in about 5 s, where 2 interleaved workers with the default relaxation left a
+# 40% gap after 30 s (bench/scheduling.py, docs/decisions.md). One worker is also deterministic as is.
+NUM_WORKERS = 1
+LINEARIZATION_LEVEL = 2
 # `time_limit` is turned into CP-SAT's deterministic work budget (its own counter, independent of machine
-# load) at this rate, measured on this 2-core machine with 2 interleaved workers: a 150-patient week spent
-# 30 deterministic units in 113 s, i.e. about 0.27 a second; 0.25 keeps a "30 s" solve near 30 s.
-DETERMINISTIC_PER_SECOND = 0.25
+# load) at this rate, measured on this 2-core machine with one worker: a 400-patient week spent 7.5 units
+# in 18 s and 20 units in 69 s, i.e. 0.3-0.4 a second; 0.3 keeps a "30 s" solve near 30 s.
+DETERMINISTIC_PER_SECOND = 0.3
+# keep_reward counts in eighths of an assignment.
+KEEP_EIGHTHS = 8
 # Wall-clock safety net, as a multiple of `time_limit`: only a badly overloaded machine reaches it, and
 # then (only then) the answer may differ from an unloaded run.
 WALL_CLOCK_SAFETY = 3.0
@@ -64,7 +69,7 @@ def solve(
     started = time.perf_counter()
     model = _Model(instance)
     reward = model.keep_reward(previous or [])
-    model.cp.minimize(model.objective - w.KEEP_PREVIOUS_ASSIGNMENT * reward)
+    model.cp.minimize(model.objective - (w.KEEP_PREVIOUS_ASSIGNMENT // KEEP_EIGHTHS) * reward)
 
     start_from = hint if hint is not None else _start(instance, previous, seed)
     start_report = check(instance, start_from)
@@ -73,7 +78,8 @@ def solve(
     solver = cp_model.CpSolver()
     solver.parameters.random_seed = seed
     solver.parameters.num_workers = num_workers
-    solver.parameters.interleave_search = num_workers > 1
+    solver.parameters.interleave_search = num_workers > 1  # several workers are deterministic only so
+    solver.parameters.linearization_level = LINEARIZATION_LEVEL
     budget = deterministic_time if deterministic_time is not None else time_limit * DETERMINISTIC_PER_SECOND
     solver.parameters.max_deterministic_time = budget
     solver.parameters.max_time_in_seconds = (
@@ -315,15 +321,30 @@ class _Model:
                 )
 
     def keep_reward(self, previous: list[Assignment]):
-        """Re-planning: one point per previous assignment kept (its slot class, clinician as well)."""
+        """Re-planning: the share of previous assignments kept, in eighths (KEEP_EIGHTHS per assignment
+        kept whole): a group session whole; an individual slot 4/8 for its class, 2/8 for its clinician,
+        1/8 for telehealth or in person as before, 1/8 for the kind of its room (counted per class, as
+        rooms are)."""
         reward = []
+        room_kinds_before: dict[tuple[str, str], int] = {}
+        kind_of = {room: key for key, kind in self.kinds.items() for room in kind.rooms}
         for a in previous:
             if a.session and (a.patient, a.session) in self.attend:
-                reward.append(self.attend[a.patient, a.session])
+                reward.append(KEEP_EIGHTHS * self.attend[a.patient, a.session])
             elif a.slot and (a.patient, self.class_of.get(a.slot)) in self.take:
                 k = self.class_of[a.slot]
-                reward.append(self.take[a.patient, k])
-                reward.append(self.lead.get((k, a.clinician), 0))
+                taken, tele = self.take[a.patient, k], self.tele[a.patient, k]
+                reward.append(4 * taken + self.lead.get((k, a.clinician), 0) * 2)
+                room = self.instance.room_by_id.get(a.room)  # None: the room is gone this week
+                if room is not None:
+                    reward.append(tele if room.telehealth else taken - tele)
+                key = (k, kind_of.get(a.room))
+                room_kinds_before[key] = room_kinds_before.get(key, 0) + 1
+        for key, count in room_kinds_before.items():
+            if key in self.rooms:
+                kept = self.cp.new_int_var(0, count, f"kept_rooms[{key[0]},{key[1]}]")
+                self.cp.add(kept <= self.rooms[key])
+                reward.append(kept)
         return sum(reward)
 
     def add_hint(self, assignments: list[Assignment]) -> None:
