@@ -6,7 +6,7 @@ forbids. The OpenAPI document stays at /api/v1/openapi.json.
 
 from ninja import NinjaAPI
 
-from . import intake_care, intake_referrals, me, patients
+from . import intake_care, intake_referrals, me, patients, scheduling
 from .problems import install_problem_handlers
 from .security import PersonalAccessTokenAuth
 
@@ -16,8 +16,9 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=PersonalAccessTokenAuth(),
     docs_url=None,
-    description="Access for scripts and integrations: patients, and intake (referrals, assessments, "
-    "admission, waitlist, certification). Authenticate with a personal access token "
+    description="Access for scripts and integrations: patients; intake (referrals, assessments, "
+    "admission, waitlist, certification); and scheduling (the week's sessions, attendance, cancellations, "
+    "weekly hours ledgers, week plans). Authenticate with a personal access token "
     "from your profile page: `Authorization: Bearer oiop_…`. Errors are RFC 9457 problem details.",
 )
 install_problem_handlers(api)
@@ -25,3 +26,4 @@ api.add_router("", me.router)
 api.add_router("", patients.router)
 api.add_router("", intake_referrals.router)
 api.add_router("", intake_care.router)
+api.add_router("", scheduling.router)

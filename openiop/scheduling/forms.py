@@ -23,6 +23,48 @@ class GenerateForm(forms.Form):
         self.fields["program"].queryset = programs
 
 
+class CancelSessionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("Shown on the calendar to everyone who sees the session."),
+    )
+
+
+class RosterChangeForm(forms.Form):
+    """Add someone to a recurring group's roster, or take them off, from a date. `episodes` are the ones
+    the page offers; the date is today or later, so sessions that already happened keep their roster."""
+
+    LABELS = {
+        "add": (_("Patient to add"), _("Joins from")),
+        "remove": (_("Member to remove"), _("Leaves from")),
+    }
+
+    episode = forms.ModelChoiceField(queryset=None, to_field_name="uuid")
+    effective = forms.DateField(widget=DATE)
+
+    def __init__(self, *args, action: str, episodes, today, **kwargs):
+        super().__init__(*args, prefix=action, **kwargs)
+        self.today = today
+        self.fields["episode"].label, self.fields["effective"].label = self.LABELS[action]
+        self.fields["episode"].queryset = episodes
+        self.fields["episode"].label_from_instance = lambda episode: episode.patient.display_name
+        self.fields["effective"].initial = today
+
+    def clean_effective(self):
+        effective = self.cleaned_data["effective"]
+        if effective < self.today:
+            raise ValidationError(
+                _("Choose today or a later date: sessions that took place keep their roster.")
+            )
+        return effective
+
+
+class ClosureForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DATE)
+    name = forms.CharField(label=_("Name"), max_length=120, help_text=_("For example: Thanksgiving."))
+
+
 class AttendanceRowForm(forms.Form):
     """One booked person's row. `episode` (a UUID) ties the row to its booking, never the row's position:
     a roster changed between showing and saving the screen must not record one person as another."""

@@ -548,6 +548,16 @@ def week_plan_publish(*, plan: WeekPlan, by, request=None) -> Published:
     individual sessions an earlier publish created and the plan no longer holds are cancelled."""
     if plan.violations:
         raise ValidationError(_("The plan has hard violations; change or rebuild it before publishing."))
+    closed = sorted(
+        closed_days(plan.program, plan.week_start) & set(plan.bookings.values_list("date", flat=True))
+    )
+    if closed:
+        # A closure added after the build: its sessions were cancelled (services.closure_add), and
+        # publishing must not book people into a closed day.
+        raise ValidationError(
+            _("The program is closed on %(days)s, a day this plan books; rebuild the plan before publishing.")
+            % {"days": ", ".join(day.isoformat() for day in closed)}
+        )
     done = Published()
     with transaction.atomic():
         plan = WeekPlan.objects.select_for_update().get(pk=plan.pk)

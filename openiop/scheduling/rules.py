@@ -1,8 +1,9 @@
-"""Who may see the calendar, generate sessions and record attendance.
+"""Who may see the calendar, generate sessions, record attendance and cancel sessions.
 
-Sessions belong to a program: its clinicians, psychiatrists and director see them. Attendance is recorded
-by those who lead the session (its clinicians, or the group's facilitators) and by the program's
-director. Generating a week's sessions from the recurring groups is the director's. The weekly hours
+Sessions belong to a program: its clinicians, psychiatrists and director see them. Attendance is recorded,
+and a session cancelled, by those who lead the session (its clinicians, or the group's facilitators) and
+by the program's director. Generating a week's sessions from the recurring groups, changing a group's
+roster and closing the program for a day are the director's. The weekly hours
 ledger follows the chart (`patients.view_chart`), so it is not declared here.
 """
 
@@ -39,6 +40,23 @@ rules.add_perm(
     "scheduling.record_attendance",
     (is_treating_role & leads_session) | (is_director & directs_session_program),
 )
+# Whoever records a session's attendance may call it off (a facilitator who is ill, a director).
+rules.add_perm(
+    "scheduling.cancel_session",
+    (is_treating_role & leads_session) | (is_director & directs_session_program),
+)
+
+
+@rules.predicate
+def in_series_program(user, series) -> bool:
+    return in_program(user, series.program)
+
+
+# A program's recurring groups, their rosters and the program's closures: the program's director. The gate
+# opens the pages; the object checks name the program, or the group (GroupSeries) whose roster changes.
+rules.add_perm("scheduling.manage_groups", is_director)
+rules.add_perm("scheduling.manage_program_groups", is_director & in_program)
+rules.add_perm("scheduling.change_roster", is_director & in_series_program)
 
 
 # Calendars and calendar feeds (openiop/scheduling/calendars.py). A clinician's calendar is theirs and

@@ -1,11 +1,13 @@
-"""Writes of the calendar: generating a week's sessions, roster changes, attendance, cancellations and the
-engagement alerts of the weekly hours ledger. Each service is atomic and writes its audit events."""
+"""Writes of the calendar: generating a week's sessions, roster changes, attendance, cancellations, closures
+and the engagement alerts of the weekly hours ledger. Each service is atomic and writes its audit events."""
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +26,7 @@ from .models import (
     Session,
     SessionAttendee,
     SessionStatus,
+    WeekPlan,
 )
 from .selectors import ledger_for_episode
 
@@ -153,6 +156,10 @@ def roster_change(
                 raise ValidationError(_("This person is already on the group's roster on that date."))
             if episode.status != EpisodeStatus.ACTIVE or episode.program_id != series.program_id:
                 raise ValidationError(_("Only an active episode of the group's program can join its roster."))
+            # Tracks keep people's work and school hours (PRODUCT.md section 3): a group of one track is
+            # for that track's patients, or for those not placed on a track yet.
+            if episode.track_id is not None and episode.track_id != series.track_id:
+                raise ValidationError(_("This person is on another track; only the group's track can join."))
             membership = GroupMembership.objects.create(series=series, episode=episode, starts_on=effective)
             for session in later_sessions:
                 session_book(session, episode, by=by, request=request)
@@ -305,6 +312,67 @@ def session_cancel(*, session: Session, reason: str, by, request=None) -> Sessio
             detail={"status": SessionStatus.CANCELLED, "attendees": session.attendees.count()},
         )
     return session
+
+
+# --- Closures ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ClosureAdded:
+    closure: Closure
+    cancelled: list[Session] = field(default_factory=list)
+    # Sessions of the day whose attendance is recorded: they took place, so they stay; the page names them.
+    kept: list[Session] = field(default_factory=list)
+    # Week plans of the day's week (drafts or published) built before the closure: rebuild them.
+    plans: list[WeekPlan] = field(default_factory=list)
+
+
+def closure_add(*, program, date: datetime.date, name: str, by, request=None) -> ClosureAdded:
+    """Close `program` (or, with None, the whole organization) on `date`, and cancel the sessions already
+    generated for that day through `session_cancel`, with the closure's name as the reason.
+
+    A session whose attendance is recorded took place: it is never cancelled silently, but kept and
+    returned in `kept` for the caller to report. Generating the week later skips the closed day.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Name the closure (for example, the holiday).")})
+    # The organization's closure of the day already closes every program.
+    already = Closure.objects.filter(date=date).filter(Q(program__isnull=True) | Q(program=program))
+    if already.exists():
+        raise ValidationError({"date": _("There is already a closure on that day.")})
+    sessions = Session.objects.filter(date=date, status=SessionStatus.SCHEDULED).select_related(
+        "series", "session_type", "program"
+    )
+    if program is not None:
+        sessions = sessions.filter(program=program)
+    with transaction.atomic():
+        closure = Closure.objects.create(program=program, date=date, name=name, created_by=by, updated_by=by)
+        done = ClosureAdded(closure)
+        for session in sessions.order_by("start_time"):
+            if session.attendees.exclude(
+                status__in=[AttendanceStatus.SCHEDULED, AttendanceStatus.CANCELLED]
+            ).exists():
+                done.kept.append(session)
+            else:
+                done.cancelled.append(
+                    session_cancel(session=session, reason=name[:200], by=by, request=request)
+                )
+        plans = WeekPlan.objects.filter(week_start=date - datetime.timedelta(days=date.weekday()))
+        done.plans = list(plans.filter(program=program) if program is not None else plans)
+        audit_record(
+            action=Action.CREATE,
+            request=request,
+            actor=by,
+            obj=closure,
+            detail={
+                "date": date.isoformat(),
+                "program": str(program.uuid) if program is not None else None,
+                "cancelled": [str(s.uuid) for s in done.cancelled],
+                "kept": [str(s.uuid) for s in done.kept],
+            },
+        )
+    return done
 
 
 # --- Engagement alerts ---------------------------------------------------------------------------------

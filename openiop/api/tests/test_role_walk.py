@@ -11,6 +11,8 @@ import pytest
 from django.utils import timezone
 
 from openiop.api.api import api
+from openiop.scheduling.models import WeekPlan
+from openiop.scheduling.tests.factories import PAST_MONDAY, session_with
 
 from .test_intake_care import assessment_of, ratings_body, referral_in_program, referred_episode
 
@@ -18,6 +20,8 @@ ROLES = ["anonymous", "pat_a", "pat_b", "alice", "bob", "paul", "ivan", "dana", 
 CLINICAL = {"alice", "bob", "paul", "ivan", "dana", "charlie"}
 INTAKE_A = {"ivan", "dana"}  # work referrals and admit in program A
 CHART_A = {"alice", "paul", "ivan", "dana"}  # open patient_a's chart
+WORK_SESSIONS = {"alice", "bob", "paul", "dana", "charlie"}  # treating roles and directors
+LEAD_SESSION_A = {"alice", "dana"}  # alice leads the session in program A; dana directs the program
 
 
 def expect(allowed, *, ok=200, **special):
@@ -40,6 +44,21 @@ def _today() -> str:
 
 def _episode_a(w):
     return w.patient_a.episodes.get()
+
+
+def _session_a(w):
+    """A past session of program A led by alice, patient_a booked and not yet recorded."""
+    return session_with(w, PAST_MONDAY, [_episode_a(w)])
+
+
+def _plan_a(w):
+    """An empty draft plan of program A: nothing to book, so publishing it succeeds at once."""
+    return WeekPlan.objects.create(program=w.program_a, week_start=PAST_MONDAY)
+
+
+@pytest.fixture(autouse=True)
+def _quick_planning(settings):
+    settings.OPENIOP_PLANNING_TIME_LIMIT = 1
 
 
 # "METHOD path" -> the operation's walk
@@ -113,6 +132,35 @@ OPERATIONS = {
     ),
     "GET /waitlist": Op(lambda w: f"/api/v1/waitlist?program={w.program_a.uuid}", expect(INTAKE_A)),
     "GET /due-items": Op(lambda w: f"/api/v1/due-items?program={w.program_a.uuid}", expect(INTAKE_A)),
+    "GET /sessions": Op(lambda w: f"/api/v1/sessions?week={PAST_MONDAY}", expect(WORK_SESSIONS)),
+    "GET /sessions/{session_uuid}": Op(
+        lambda w: f"/api/v1/sessions/{_session_a(w).uuid}", expect(LEAD_SESSION_A)
+    ),
+    "POST /sessions/{session_uuid}/attendance": Op(
+        lambda w: f"/api/v1/sessions/{_session_a(w).uuid}/attendance",
+        expect(LEAD_SESSION_A),
+        lambda w: {"attendance": [{"episode": str(_episode_a(w).uuid), "status": "present"}]},
+    ),
+    "POST /sessions/{session_uuid}/cancel": Op(
+        lambda w: f"/api/v1/sessions/{_session_a(w).uuid}/cancel",
+        expect(LEAD_SESSION_A),
+        lambda w: {"reason": "Facilitator ill."},
+    ),
+    "GET /episodes/{episode_uuid}/ledger": Op(
+        lambda w: f"/api/v1/episodes/{_episode_a(w).uuid}/ledger", expect(CHART_A)
+    ),
+    "GET /programs/{program_uuid}/week-plans": Op(
+        lambda w: f"/api/v1/programs/{w.program_a.uuid}/week-plans", expect({"dana"})
+    ),
+    "POST /programs/{program_uuid}/week-plans": Op(
+        lambda w: f"/api/v1/programs/{w.program_a.uuid}/week-plans",
+        expect({"dana"}, ok=201),
+        lambda w: {"week": PAST_MONDAY.isoformat()},
+    ),
+    "GET /week-plans/{plan_uuid}": Op(lambda w: f"/api/v1/week-plans/{_plan_a(w).uuid}", expect({"dana"})),
+    "POST /week-plans/{plan_uuid}/publish": Op(
+        lambda w: f"/api/v1/week-plans/{_plan_a(w).uuid}/publish", expect({"dana"}), lambda w: {}
+    ),
 }
 
 

@@ -24,6 +24,7 @@ from openiop.patients.models import EpisodeOfCare
 from openiop.patients.services import break_glass_open
 from openiop.scheduling.calendars import calendar_feed_create
 from openiop.scheduling.models import Room, Session, SessionAttendee, SessionKind, SessionType
+from openiop.scheduling.tests.factories import enrol, group_series
 
 from .test_url_policies import walk
 
@@ -125,6 +126,12 @@ ROUTES = {
     "scheduling:sessions_generate": ("post", lambda w: {}, only("dana")),
     # Attendance: those who lead the session (alice facilitates it) and the program's director.
     "scheduling:attendance": ("get", lambda w: {"session_uuid": w.session.uuid}, only("alice", "dana")),
+    # Cancelling a session: whoever records its attendance (alice leads it) and the program's director.
+    "scheduling:session_cancel": ("get", lambda w: {"session_uuid": w.session.uuid}, only("alice", "dana")),
+    # A program's recurring groups, a group's roster and the program's closures: the program's director.
+    "scheduling:group_list": ("get", lambda w: {"program_uuid": w.program_a.uuid}, only("dana")),
+    "scheduling:roster": ("get", lambda w: {"series_uuid": w.series.uuid}, only("dana")),
+    "scheduling:closures": ("get", lambda w: {"program_uuid": w.program_a.uuid}, only("dana")),
     # Planning the week with the optimizer: the program's director. Empty POSTs warn and redirect.
     "scheduling:week_plan": ("get", lambda w: {"program_uuid": w.program_a.uuid}, only("dana")),
     "scheduling:week_plan_build": ("post", lambda w: {"program_uuid": w.program_a.uuid}, only("dana")),
@@ -241,6 +248,9 @@ def walked(world, settings, tmp_path):
     world.session.room = world.room
     world.session.save(update_fields=["room"])
     world.feed, world.feed_token = calendar_feed_create(owner=world.alice, clinician=world.alice)
+    # A recurring group of program A with patient_a on its roster.
+    world.series = group_series(world, weekday=0)
+    enrol(world.series, world.patient_a.episodes.get(status="active"))
     return world
 
 

@@ -14,6 +14,7 @@ from openiop.scheduling.models import (
     Session,
     SessionAttendee,
     SessionKind,
+    SessionStatus,
     SessionType,
     WeeklyTime,
     WeekPlan,
@@ -28,6 +29,7 @@ from openiop.scheduling.planning import (
     week_plan_change,
     week_plan_publish,
 )
+from openiop.scheduling.services import closure_add
 from openiop.scheduling.tests.factories import active_episode, enrol, extra_patients, group_series
 
 WEEK = datetime.date(2026, 11, 30)  # a Monday
@@ -300,3 +302,17 @@ def test_a_plan_with_hard_violations_is_not_published(week):
     with pytest.raises(ValidationError):
         week_plan_publish(plan=plan, by=week.dana)
     assert not Session.objects.filter(series__isnull=True).exists()
+
+
+def test_a_closure_added_after_the_build_stops_publishing_until_the_plan_is_rebuilt(week):
+    plan = week_plan_build(program=week.program_a, week_start=WEEK, by=week.dana, time_limit=1)
+    day = plan.bookings.order_by("date").first().date
+    closure_add(program=week.program_a, date=day, name="Water main repair", by=week.dana)
+    before = _snapshot()
+    with pytest.raises(ValidationError, match=f"closed on {day.isoformat()}"):
+        week_plan_publish(plan=plan, by=week.dana)
+    assert _snapshot() == before
+    rebuilt = week_plan_build(program=week.program_a, week_start=WEEK, by=week.dana, time_limit=1)
+    assert not rebuilt.bookings.filter(date=day).exists()
+    week_plan_publish(plan=rebuilt, by=week.dana)
+    assert not SessionAttendee.objects.filter(session__date=day, session__status=SessionStatus.SCHEDULED).exists()
