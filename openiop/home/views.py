@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.core.access import PUBLIC, policy, refuse
+from openiop.core.panels import MY_DAY, panels_of
 from openiop.intake.selectors_admissions import open_due_items_owned_by
 from openiop.patients.models import CareTeamMember, EpisodeStatus, Patient
 from openiop.patients.selectors import break_glass_awaiting_review, current_episode, with_episodes
@@ -79,6 +80,7 @@ def my_day(request):
         "due_items": due_items,
         "caseload": caseload,
         "reviews": reviews,
+        "panels": panels_of(MY_DAY, request),
     }
     return render(request, "home/my_day.html", context)
 

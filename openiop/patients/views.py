@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 from openiop.audit.models import Action, AuditEvent
 from openiop.audit.services import audit_record
 from openiop.core.access import policy, refuse
+from openiop.core.panels import CHART, panels_of
 from openiop.intake.selectors_admissions import chart_intake
 
 from .forms import BreakGlassForm, BreakGlassReviewForm, PatientCreateForm, PatientSearchForm
@@ -100,6 +101,7 @@ def chart(request, patient_uuid):
         "intake": chart_intake(patient, episode),
         "intake_actions": _intake_actions(request.user, episode),
         "today": timezone.localdate(),
+        "panels": panels_of(CHART, request, patient, episode),
     }
     return render(request, "patients/chart.html", context)
 
