@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "openiop.home",
     "openiop.intake",
     "openiop.scheduling",
+    "openiop.treatment",
+    "openiop.skills",
+    "openiop.safety",
+    "openiop.notes",
     "openiop.api",
     "openiop.demo",
 ]

@@ -6,7 +6,7 @@ forbids. The OpenAPI document stays at /api/v1/openapi.json.
 
 from ninja import NinjaAPI
 
-from . import intake_care, intake_referrals, me, patients, scheduling
+from . import intake_care, intake_referrals, me, notes, patients, safety, scheduling, skills, treatment
 from .problems import install_problem_handlers
 from .security import PersonalAccessTokenAuth
 
@@ -27,3 +27,7 @@ api.add_router("", patients.router)
 api.add_router("", intake_referrals.router)
 api.add_router("", intake_care.router)
 api.add_router("", scheduling.router)
+api.add_router("", treatment.router)
+api.add_router("", skills.router)
+api.add_router("", safety.router)
+api.add_router("", notes.router)

@@ -1,41 +1,23 @@
 """Every API operation as every role, the API's counterpart of core/tests/test_role_walk.py.
 
-Adding an operation means adding it here (the last test). Refusals carry no PHI. A write is walked with a
+Adding an operation means adding it here or in the app's `tests/api_operations.py` (walk.py); the last
+test fails for an operation walked nowhere. Refusals carry no PHI. A write is walked with a
 JSON body that succeeds for the roles allowed; its URL builder makes what it acts on, in each test's world.
 """
-
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 from django.utils import timezone
 
 from openiop.api.api import api
+from openiop.core.tests.roles import app_tables
 from openiop.scheduling.models import WeekPlan
 from openiop.scheduling.tests.factories import PAST_MONDAY, session_with
 
 from .test_intake_care import assessment_of, ratings_body, referral_in_program, referred_episode
+from .walk import CHART_A, CLINICAL, INTAKE_A, ROLES, Op, expect
 
-ROLES = ["anonymous", "pat_a", "pat_b", "alice", "bob", "paul", "ivan", "dana", "charlie", "audrey", "adam"]
-CLINICAL = {"alice", "bob", "paul", "ivan", "dana", "charlie"}
-INTAKE_A = {"ivan", "dana"}  # work referrals and admit in program A
-CHART_A = {"alice", "paul", "ivan", "dana"}  # open patient_a's chart
 WORK_SESSIONS = {"alice", "bob", "paul", "dana", "charlie"}  # treating roles and directors
 LEAD_SESSION_A = {"alice", "dana"}  # alice leads the session in program A; dana directs the program
-
-
-def expect(allowed, *, ok=200, **special):
-    table = {role: (ok if role in allowed else 403) for role in ROLES}
-    table["anonymous"] = 401
-    table.update(special)
-    return table
-
-
-@dataclass
-class Op:
-    url: Callable  # world -> URL (may create what the operation acts on)
-    expected: dict[str, int]
-    body: Callable | None = None  # world -> JSON body, for writes
 
 
 def _today() -> str:
@@ -162,6 +144,7 @@ OPERATIONS = {
         lambda w: f"/api/v1/week-plans/{_plan_a(w).uuid}/publish", expect({"dana"}), lambda w: {}
     ),
 }
+OPERATIONS.update(app_tables("api_operations", "OPERATIONS"))
 
 
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))

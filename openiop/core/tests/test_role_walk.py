@@ -1,7 +1,8 @@
 """Every page as every role: who is let in, who is refused, and that a refusal shows no PHI.
 
 ALLOW: 2xx or a redirect inside the app. REFUSE: 403 (signed in) or a redirect to sign-in (anonymous).
-BTG: the break-the-glass prompt instead of the chart. Adding a URL means adding it here (the last test).
+BTG: the break-the-glass prompt instead of the chart. Adding a URL means adding it here or in the app's own
+`tests/routes.py` (core/tests/roles.py); the last test fails for a page walked nowhere.
 """
 
 import datetime
@@ -26,19 +27,8 @@ from openiop.scheduling.calendars import calendar_feed_create
 from openiop.scheduling.models import Room, Session, SessionAttendee, SessionKind, SessionType
 from openiop.scheduling.tests.factories import enrol, group_series
 
+from .roles import ALLOW, BTG, CLINICAL, REFUSE, ROLES, STAFF, app_tables, only
 from .test_url_policies import walk
-
-ALLOW, REFUSE, BTG = "allow", "refuse", "btg"
-ROLES = ["anonymous", "pat_a", "pat_b", "alice", "bob", "paul", "ivan", "dana", "charlie", "audrey", "adam"]
-CLINICAL = {"alice", "bob", "paul", "ivan", "dana", "charlie"}
-STAFF = CLINICAL | {"audrey", "adam"}
-
-
-def only(*allowed, **special):
-    table = {role: (ALLOW if role in allowed else REFUSE) for role in ROLES}
-    table.update(special)
-    return table
-
 
 # route name -> (method, kwargs builder, expectations by role)
 ROUTES = {
@@ -175,6 +165,7 @@ ROUTES = {
     ),
     "scheduling:feed_ics": ("get", lambda w: {"token": w.feed_token}, only(*ROLES)),
 }
+ROUTES.update(app_tables("routes", "ROUTES"))
 
 
 @pytest.fixture

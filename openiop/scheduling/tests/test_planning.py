@@ -315,4 +315,6 @@ def test_a_closure_added_after_the_build_stops_publishing_until_the_plan_is_rebu
     rebuilt = week_plan_build(program=week.program_a, week_start=WEEK, by=week.dana, time_limit=1)
     assert not rebuilt.bookings.filter(date=day).exists()
     week_plan_publish(plan=rebuilt, by=week.dana)
-    assert not SessionAttendee.objects.filter(session__date=day, session__status=SessionStatus.SCHEDULED).exists()
+    assert not SessionAttendee.objects.filter(
+        session__date=day, session__status=SessionStatus.SCHEDULED
+    ).exists()
