@@ -239,6 +239,7 @@ def episode_ledger(request, episode_uuid: UUID):
                 "scheduled_minutes": week.scheduled_minutes,
                 "attended_minutes": week.attended_minutes,
                 "target_minutes": week.target_minutes,
+                "closed_minutes": week.closed_minutes,
                 "scheduled_hours": week.scheduled_hours,
                 "attended_hours": week.attended_hours,
                 "target_hours": week.target_hours,

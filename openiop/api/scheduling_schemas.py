@@ -148,7 +148,8 @@ class LedgerWeekOut(Schema):
     week_start: datetime.date
     scheduled_minutes: int
     attended_minutes: int
-    target_minutes: int
+    target_minutes: int = Field(description="The program's weekly target less closed_minutes.")
+    closed_minutes: int = Field(description="Booked minutes cancelled because the program was closed.")
     scheduled_hours: Decimal
     attended_hours: Decimal
     target_hours: Decimal

@@ -1,4 +1,5 @@
-"""A clearly fictional demo organization: two programs, their staff, ~40 synthetic patients and some tasks.
+"""A clearly fictional demo organization: two programs, their staff, ~40 synthetic patients and some tasks,
+their intake records (intake.py) and six weeks of calendar and attendance (scheduling.py, loaded once).
 
 Loading is idempotent. Every record has a stable natural key (username, program short name, track name,
 record number "OI9" + sequence, task title + assignee + patient); a record that is already there is left
@@ -31,6 +32,7 @@ from openiop.patients.models import (
 from openiop.programs.models import Focus, Population, Program, Track
 
 from .intake import load_intake
+from .scheduling import load_scheduling
 
 # One password for every demo login. Demo only: the loader refuses a database that holds real patients.
 DEMO_PASSWORD = "openiop-demo"  # noqa: S105
@@ -756,6 +758,7 @@ def load_demo(*, today: datetime.date | None = None) -> LoadResult:
     patients = _load_patients(result, patient_plans, users, programs, tracks)
     _load_tasks(result, plan_tasks(patient_plans), users, patients, today)
     _load_intake(result, patient_plans, users, programs, patients, today)
+    load_scheduling(result, users, programs, tracks, today)
     result.logins = _demo_logins()
     if not result.nothing_changed:
         audit_record(

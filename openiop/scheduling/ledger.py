@@ -11,6 +11,9 @@ Rules, so a successor need not guess them:
 - A week is under target only once it has ended (its Sunday is before `today`) and only when it lies
   wholly inside the episode (`period_start`..`period_end`): a week of admission or discharge is partial.
 - Weeks are those with at least one booking; a week without any booking has nothing to measure.
+- A closure (holiday, the program closed for a day) lowers that week's target by the minutes of the
+  person's sessions it cancelled: the program could not offer them, so the week is under target only if
+  the person missed hours that were offered. Other cancellations do not lower the target.
 - Consecutive absences: two recorded sessions in a row absent (excused or not), across weeks. Cancelled
   and unrecorded sessions neither break nor extend a run. One alert per run, at its second absence; any
   attendance ends the run, and the next run alerts again.
@@ -45,6 +48,8 @@ class SessionRecord:
     minutes_attended: int | None = None
     # Orders sessions on the same day (e.g. minutes after midnight of the start time).
     order: int = 0
+    # The session fell on a day the program was closed (its status is then CANCELLED).
+    closed: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,11 @@ class WeekLine:
     not_recorded: int
     ended: bool
     partial: bool
+    closed_minutes: int = 0  # the person's sessions cancelled by closures; already taken off the target
+
+    @property
+    def closed_hours(self) -> Decimal:
+        return hours(self.closed_minutes)
 
     @property
     def scheduled_hours(self) -> Decimal:
@@ -130,8 +140,9 @@ def weekly_ledger(
     target_minutes = int((Decimal(target_hours) * 60).to_integral_value(rounding=ROUND_HALF_UP))
     totals: dict[datetime.date, list[int]] = {}
     for record in ordered:
-        week = totals.setdefault(week_start_of(record.date), [0, 0, 0, 0])
+        week = totals.setdefault(week_start_of(record.date), [0, 0, 0, 0, 0])
         if record.status == CANCELLED:
+            week[4] += record.scheduled_minutes if record.closed else 0
             continue
         week[0] += record.scheduled_minutes
         week[1] += attended_minutes(record)
@@ -142,14 +153,15 @@ def weekly_ledger(
             week_start=start,
             scheduled_minutes=scheduled,
             attended_minutes=attended,
-            target_minutes=target_minutes,
+            target_minutes=max(0, target_minutes - closed),
+            closed_minutes=closed,
             sessions=sessions,
             not_recorded=not_recorded,
             ended=start + ONE_WEEK <= today,
             partial=(period_start is not None and start < period_start)
             or (period_end is not None and start + ONE_WEEK - datetime.timedelta(days=1) > period_end),
         )
-        for start, (scheduled, attended, sessions, not_recorded) in sorted(totals.items())
+        for start, (scheduled, attended, sessions, not_recorded, closed) in sorted(totals.items())
     ]
     return Ledger(weeks=weeks, absence_runs=absence_runs(ordered))
 

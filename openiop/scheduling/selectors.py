@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass
 from itertools import groupby
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from openiop.accounts.models import Role
@@ -20,7 +20,7 @@ from openiop.patients.selectors import BreakGlassRequired
 from openiop.programs.models import Program
 
 from . import ledger
-from .models import AttendanceStatus, EngagementAlert, Session, SessionAttendee, SessionStatus
+from .models import AttendanceStatus, Closure, EngagementAlert, Session, SessionAttendee, SessionStatus
 
 ONE_WEEK = datetime.timedelta(days=7)
 
@@ -126,20 +126,33 @@ def episode_ledger_for_user(request, episode_uuid) -> EpisodeOfCare:
 
 def ledger_records(episode: EpisodeOfCare) -> list[ledger.SessionRecord]:
     """The episode's bookings as plain records for the ledger core. A cancelled session counts as
-    cancelled for everyone booked in it, whatever their row says."""
-    bookings = SessionAttendee.objects.filter(episode=episode).select_related("session")
-    return [
-        ledger.SessionRecord(
-            date=booking.session.date,
-            scheduled_minutes=booking.session.minutes,
-            status=AttendanceStatus.CANCELLED
-            if booking.session.status == SessionStatus.CANCELLED
-            else booking.status,
-            minutes_attended=booking.minutes_attended,
-            order=booking.session.start_time.hour * 60 + booking.session.start_time.minute,
+    cancelled for everyone booked in it, whatever their row says; one on a day the program (or the whole
+    organization) was closed is marked `closed`."""
+    bookings = list(SessionAttendee.objects.filter(episode=episode).select_related("session"))
+    dates = {booking.session.date for booking in bookings}
+    closed = (
+        set(
+            Closure.objects.filter(date__in=dates)
+            .filter(Q(program__isnull=True) | Q(program_id=episode.program_id))
+            .values_list("date", flat=True)
         )
-        for booking in bookings
-    ]
+        if dates
+        else set()
+    )
+    records = []
+    for booking in bookings:
+        cancelled = booking.session.status == SessionStatus.CANCELLED
+        records.append(
+            ledger.SessionRecord(
+                date=booking.session.date,
+                scheduled_minutes=booking.session.minutes,
+                status=AttendanceStatus.CANCELLED if cancelled else booking.status,
+                minutes_attended=booking.minutes_attended,
+                order=booking.session.start_time.hour * 60 + booking.session.start_time.minute,
+                closed=cancelled and booking.session.date in closed,
+            )
+        )
+    return records
 
 
 def ledger_for_episode(episode: EpisodeOfCare, *, today: datetime.date) -> ledger.Ledger:

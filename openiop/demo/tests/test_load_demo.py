@@ -42,6 +42,13 @@ from openiop.programs.models import Population, Program, Track
 TODAY = datetime.date(2026, 11, 27)
 
 
+@pytest.fixture(autouse=True)
+def _without_the_calendar(monkeypatch):
+    """The generated calendar takes most of a load's time; test_demo_scheduling.py covers it (idempotency
+    included), so these tests of people, intake and tasks load without it."""
+    monkeypatch.setattr(builder, "load_scheduling", lambda *args, **kwargs: None)
+
+
 @pytest.fixture
 def loaded(db):
     return load_demo(today=TODAY)

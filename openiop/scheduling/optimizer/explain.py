@@ -50,7 +50,8 @@ def best_week(items: list[tuple[Window, str]], limits: dict[str, int]) -> int:
 
 
 def hours(minutes: int) -> str:
-    return f"{minutes / 60:g}"
+    """Hours to one decimal, rounded down so a shortfall never reads as none: 180 -> "3", 539 -> "8.9"."""
+    return f"{minutes // 6 / 10:g}"
 
 
 def explain(instance: Instance, assignments: list[Assignment]) -> dict[str, Explanation]:

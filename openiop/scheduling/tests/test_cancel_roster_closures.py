@@ -21,8 +21,14 @@ from openiop.scheduling.models import (
     SessionStatus,
     WeekPlan,
 )
-from openiop.scheduling.selectors import week_start_of
-from openiop.scheduling.services import attendance_record, closure_add, roster_change, sessions_generate
+from openiop.scheduling.selectors import ledger_for_episode, week_start_of
+from openiop.scheduling.services import (
+    attendance_record,
+    closure_add,
+    engagement_alerts_raise,
+    roster_change,
+    sessions_generate,
+)
 
 from .factories import active_episode, enrol, extra_patients, group_series, session_with
 
@@ -426,3 +432,18 @@ def test_a_director_of_another_program_cannot_close_this_one(world, client_for, 
     data = {"date": next_monday.isoformat(), "name": "Retreat"}
     assert client_for(other_director).post(closures_url(world.program_a), data).status_code == 403
     assert not Closure.objects.exists()
+
+
+def test_a_closure_lowers_the_ledger_target_and_raises_no_under_target_alert(world, weeks):
+    last_monday, _ = weeks
+    episode = world.patient_a.episodes.get(status="active")
+    monday, wednesday, friday = (
+        session_with(world, last_monday + datetime.timedelta(days=d), [episode]) for d in (0, 2, 4)
+    )
+    record_present(monday, episode, world.alice)
+    record_present(wednesday, episode, world.alice)
+    closure_add(program=world.program_a, date=friday.date, name="Snow day", by=world.dana)
+    (week,) = ledger_for_episode(episode, today=last_monday + 2 * ONE_WEEK).weeks
+    assert (week.target_minutes, week.closed_minutes, week.attended_minutes) == (360, 180, 360)
+    assert not week.under_target
+    assert engagement_alerts_raise(episode=episode, today=last_monday + 2 * ONE_WEEK, by=world.dana) == []

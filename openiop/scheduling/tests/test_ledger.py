@@ -69,6 +69,21 @@ def test_cancelled_sessions_count_for_nothing_and_unrecorded_count_as_not_attend
     )
 
 
+def test_a_closure_lowers_the_weeks_target_by_the_sessions_it_cancelled():
+    records = [
+        SessionRecord(day(0), 180, "present"),
+        SessionRecord(day(2), 180, "present"),
+        SessionRecord(day(4), 180, "cancelled", closed=True),  # the program was closed on Friday
+    ]
+    (week,) = weekly_ledger(records, target_hours=Decimal("9"), today=TODAY).weeks
+    assert (week.target_minutes, week.closed_minutes, week.attended_minutes) == (360, 180, 360)
+    assert not week.under_target
+    # A session cancelled for another reason (the facilitator was ill) leaves the target as it was.
+    records[2] = SessionRecord(day(4), 180, "cancelled")
+    (week,) = weekly_ledger(records, target_hours=Decimal("9"), today=TODAY).weeks
+    assert week.target_minutes == 540 and week.under_target
+
+
 def test_target_met_is_not_under_target():
     records = [SessionRecord(day(d), 180, "present") for d in (0, 2, 4)]
     assert not weekly_ledger(records, target_hours=Decimal("9"), today=TODAY).weeks[0].under_target
@@ -112,6 +127,7 @@ records_strategy = st.lists(
         status=st.sampled_from(STATUSES),
         minutes_attended=st.one_of(st.none(), st.integers(min_value=0, max_value=300)),
         order=st.integers(min_value=0, max_value=1439),
+        closed=st.booleans(),
     ),
     max_size=40,
 )
@@ -140,7 +156,14 @@ def test_weeks_add_up_to_the_records(records, target, today):
 def test_under_target_iff_an_ended_whole_week_falls_short(records, target, today):
     for week in weekly_ledger(records, target_hours=target, today=today).weeks:
         ended = week.week_start + datetime.timedelta(days=7) <= today
-        assert week.under_target == (ended and week.attended_minutes < int(target * 60))
+        closed = sum(
+            r.scheduled_minutes
+            for r in records
+            if r.closed and r.status == "cancelled" and ledger.week_start_of(r.date) == week.week_start
+        )
+        assert week.closed_minutes == closed
+        target_left = max(0, int(target * 60) - closed)
+        assert week.under_target == (ended and week.attended_minutes < target_left)
 
 
 @given(records_strategy)

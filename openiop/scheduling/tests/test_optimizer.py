@@ -451,3 +451,9 @@ def test_re_planning_keeps_each_patients_room_not_only_the_number_of_rooms_in_us
     assert check(inst, swapped).violations == []
     again = solve(inst, time_limit=LIMIT, previous=swapped)
     assert again.assignments == sorted(swapped) and again.kept == len(swapped)
+
+
+def test_explanations_give_hours_to_one_decimal():
+    from openiop.scheduling.optimizer.explain import hours
+
+    assert [hours(m) for m in (0, 180, 410, 450, 539, 540)] == ["0", "3", "6.8", "7.5", "8.9", "9"]

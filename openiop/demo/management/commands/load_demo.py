@@ -4,12 +4,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from openiop.demo import intake, scheduling
 from openiop.demo.builder import DEMO_PASSWORD, DemoRefused, load_demo
-from openiop.demo.intake import contents
 
 
 class Command(BaseCommand):
-    help = "Load a clearly fictional demo organization (programs, staff, ~40 synthetic patients, referrals, assessments, waitlist, due items). Idempotent."
+    help = "Load a clearly fictional demo organization (programs, staff, ~40 synthetic patients, referrals, assessments, waitlist, due items, a generated calendar with weeks of attendance). Idempotent."
 
     def handle(self, *args, **options):
         try:
@@ -35,7 +35,8 @@ class Command(BaseCommand):
                 "(set OPENIOP_REQUIRE_STAFF_MFA=0 to skip this in a demo)."
             )
 
-        summary = ", ".join(f"{count} {what}" for what, count in contents(timezone.localdate()))
+        held = intake.contents(timezone.localdate()) + scheduling.contents()
+        summary = ", ".join(f"{count} {what}" for what, count in held)
         self.stdout.write(f"The demo holds: {summary}.")
         if result.nothing_changed:
             self.stdout.write(self.style.SUCCESS("Demo already loaded, nothing changed."))
