@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "openiop.skills",
     "openiop.safety",
     "openiop.notes",
+    "openiop.measures",
     "openiop.api",
     "openiop.demo",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("skills/", include("openiop.skills.urls")),
     path("safety/", include("openiop.safety.urls")),
     path("notes/", include("openiop.notes.urls")),
+    path("measures/", include("openiop.measures.urls")),
     path("audit/", include("openiop.audit.urls")),
     path("profile/", include("openiop.accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -6,7 +6,18 @@ forbids. The OpenAPI document stays at /api/v1/openapi.json.
 
 from ninja import NinjaAPI
 
-from . import intake_care, intake_referrals, me, notes, patients, safety, scheduling, skills, treatment
+from . import (
+    intake_care,
+    intake_referrals,
+    me,
+    measures,
+    notes,
+    patients,
+    safety,
+    scheduling,
+    skills,
+    treatment,
+)
 from .problems import install_problem_handlers
 from .security import PersonalAccessTokenAuth
 
@@ -31,3 +42,4 @@ api.add_router("", treatment.router)
 api.add_router("", skills.router)
 api.add_router("", safety.router)
 api.add_router("", notes.router)
+api.add_router("", measures.router)
