@@ -15,6 +15,8 @@ def navigation(request):
         items.append(("scheduling:session_list", "Sessions"))
     if user.has_perm("scheduling.view_calendars"):
         items.append(("scheduling:calendar", "Calendar"))
+    if user.has_perm("skills.view_curriculum"):
+        items.append(("skills:curriculum", "Skills"))
     if user.has_perm("intake.work_referrals"):
         items.append(("intake:referral_board", "Referrals"))
     if user.has_perm("intake.work_referrals"):
