@@ -15,6 +15,10 @@ def navigation(request):
         items.append(("scheduling:session_list", "Sessions"))
     if user.has_perm("scheduling.view_calendars"):
         items.append(("scheduling:calendar", "Calendar"))
+    if user.has_perm("treatment.view_program_plans"):
+        items.append(("treatment:program_index", "Treatment plans"))
+    if user.has_perm("notes.use"):
+        items.append(("notes:my_unsigned", "Notes"))
     if user.has_perm("skills.view_curriculum"):
         items.append(("skills:curriculum", "Skills"))
     if user.has_perm("intake.work_referrals"):
