@@ -275,6 +275,10 @@ LOGGING = {
 # Extra folders of level-of-care rubric files (an organization's licensed LOCUS or ASAM rubric), besides
 # the shipped openiop/intake/rubrics/. See openiop/intake/rubrics/README.md.
 OPENIOP_RUBRIC_DIRS = env_list("OPENIOP_RUBRIC_DIRS", "")
+# Extra folders of an organization's own note formats and licensed questionnaires (docs/measures.md),
+# besides the shipped openiop/notes/formats/ and openiop/measures/instruments/.
+OPENIOP_NOTE_FORMAT_DIRS = env_list("OPENIOP_NOTE_FORMAT_DIRS", "")
+OPENIOP_INSTRUMENT_DIRS = env_list("OPENIOP_INSTRUMENT_DIRS", "")
 
 # Seconds the schedule optimizer may search when a director builds a week (Plan the week).
 OPENIOP_PLANNING_TIME_LIMIT = int(os.environ.get("OPENIOP_PLANNING_TIME_LIMIT", "10"))
