@@ -11,6 +11,7 @@ from . import (
     intake_referrals,
     me,
     measures,
+    measures_outcomes,
     notes,
     patients,
     safety,
@@ -43,3 +44,4 @@ api.add_router("", skills.router)
 api.add_router("", safety.router)
 api.add_router("", notes.router)
 api.add_router("", measures.router)
+api.add_router("", measures_outcomes.router)

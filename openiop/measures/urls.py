@@ -1,2 +1,6 @@
+from . import urls_outcomes
+
 app_name = "measures"
-urlpatterns = []
+urlpatterns = [
+    *urls_outcomes.urlpatterns,
+]

@@ -1,6 +1,6 @@
 """The role walk's vocabulary, shared by core/tests/test_role_walk.py and each app's `tests/routes.py`.
 
-An app adds its pages to the walk with a module `openiop/<app>/tests/routes.py` holding `ROUTES`
+An app adds its pages to the walk with a module `openiop/<app>/tests/routes.py` (or `routes_<part>.py`) holding `ROUTES`
 (route name -> (method, kwargs builder taking the walk's world, expectations by role)); the walk merges
 every such table, so apps do not edit one shared file.
 """
@@ -20,9 +20,11 @@ def only(*allowed, **special):
 
 
 def app_tables(module: str, name: str) -> dict:
-    """Merge `name` from `openiop.<app>.tests.<module>` of every installed openiop app that has one."""
+    """Merge `name` from `openiop.<app>.tests.<module>` and `openiop.<app>.tests.<module>_*` (several
+    people may add tables to one app) of every installed openiop app."""
     import importlib
     import importlib.util
+    from pathlib import Path
 
     from django.conf import settings
 
@@ -30,15 +32,19 @@ def app_tables(module: str, name: str) -> dict:
     for app in settings.INSTALLED_APPS:
         if not app.startswith("openiop."):
             continue
-        dotted = f"{app}.tests.{module}"
-        try:
-            found = importlib.util.find_spec(dotted)
-        except ModuleNotFoundError:
-            found = None
-        if found is None:
+        spec = importlib.util.find_spec(f"{app}.tests")
+        if spec is None or not spec.submodule_search_locations:
             continue
-        table = getattr(importlib.import_module(dotted), name)
-        clash = set(table) & set(merged)
-        assert not clash, f"{dotted} walks {sorted(clash)} twice"
-        merged.update(table)
+        folder = Path(next(iter(spec.submodule_search_locations)))
+        stems = sorted(
+            p.stem
+            for p in folder.glob(f"{module}*.py")
+            if p.stem == module or p.stem.startswith(module + "_")
+        )
+        for stem in stems:
+            dotted = f"{app}.tests.{stem}"
+            table = getattr(importlib.import_module(dotted), name)
+            clash = set(table) & set(merged)
+            assert not clash, f"{dotted} walks {sorted(clash)} twice"
+            merged.update(table)
     return merged

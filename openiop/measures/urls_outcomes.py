@@ -1,0 +1,3 @@
+"""Trajectory and outcomes pages (included by urls.py)."""
+
+urlpatterns = []
