@@ -279,6 +279,8 @@ OPENIOP_RUBRIC_DIRS = env_list("OPENIOP_RUBRIC_DIRS", "")
 # besides the shipped openiop/notes/formats/ and openiop/measures/instruments/.
 OPENIOP_NOTE_FORMAT_DIRS = env_list("OPENIOP_NOTE_FORMAT_DIRS", "")
 OPENIOP_INSTRUMENT_DIRS = env_list("OPENIOP_INSTRUMENT_DIRS", "")
+# Weeks after which a patient with no reliable improvement is "not on track" (a plan review is raised).
+OPENIOP_NOT_ON_TRACK_WEEKS = int(os.environ.get("OPENIOP_NOT_ON_TRACK_WEEKS", "4"))
 
 # Seconds the schedule optimizer may search when a director builds a week (Plan the week).
 OPENIOP_PLANNING_TIME_LIMIT = int(os.environ.get("OPENIOP_PLANNING_TIME_LIMIT", "10"))
