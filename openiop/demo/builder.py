@@ -21,6 +21,7 @@ from openiop.accounts.models import Role, StaffProfile, User
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.home.models import Task
+from openiop.notes.demo import load_demo_notes
 from openiop.patients.models import (
     CareTeamMember,
     CareTeamRole,
@@ -30,6 +31,9 @@ from openiop.patients.models import (
     Patient,
 )
 from openiop.programs.models import Focus, Population, Program, Track
+from openiop.safety.demo import load_demo_safety
+from openiop.skills.demo import load_demo_skills
+from openiop.treatment.demo import load_demo_treatment
 
 from .intake import load_intake
 from .scheduling import load_scheduling
@@ -738,6 +742,16 @@ def _load_intake(result: LoadResult, plans, users, programs, patients, today: da
     load_intake(result, plans, users, programs, patients, today)
 
 
+def load_clinical_records(result: LoadResult, today: datetime.date) -> None:
+    """Treatment plans, safety plans, the skills curriculum with homework and practice, and notes: each
+    app's own idempotent demo loader, in dependency order (notes link group entries to plan objectives
+    and sessions to lessons)."""
+    result.created["treatment plan versions"] += load_demo_treatment(today=today)
+    result.created["safety and relapse-prevention plan versions"] += load_demo_safety(today=today)
+    result.created["skills records"] += load_demo_skills(today=today)
+    result.created["clinical notes"] += load_demo_notes(today=today)
+
+
 @transaction.atomic
 def load_demo(*, today: datetime.date | None = None) -> LoadResult:
     """Load the demo organization, creating only what is missing. All or nothing.
@@ -759,6 +773,7 @@ def load_demo(*, today: datetime.date | None = None) -> LoadResult:
     _load_tasks(result, plan_tasks(patient_plans), users, patients, today)
     _load_intake(result, patient_plans, users, programs, patients, today)
     load_scheduling(result, users, programs, tracks, today)
+    load_clinical_records(result, today)
     result.logins = _demo_logins()
     if not result.nothing_changed:
         audit_record(

@@ -1,8 +1,8 @@
 """Demo notes: signed notes for the demo clinician's past sessions, a few unsigned ones past 24 h and 72 h,
 and one signed group note fanned out to everyone who attended. Synthetic patients only.
 
-Idempotent and deterministic: sessions are taken in calendar order, texts from fixed lists; a session
-(or, without one, a patient and day) that already has a note of the clinician is skipped. Writes go
+Idempotent and deterministic: loaded once, as a whole (nothing is added once the demo clinician has any
+note, so a load weeks later adds nothing); sessions are taken in calendar order, texts from fixed lists. Writes go
 through the notes services, so the demo holds what the program itself would have produced, audit events
 included.
 """
@@ -178,6 +178,9 @@ def load_demo_notes(*, today: datetime.date) -> int:
     """Add the demo notes; returns how many notes and group entries were created (0 when already there)."""
     clinician = User.objects.filter(username=CLINICIAN).first()
     if clinician is None:
+        return 0
+    if Note.objects.filter(author=clinician).exists() or GroupNote.objects.filter(author=clinician).exists():
+        # Loaded once, as a whole: a later load (even weeks later) adds no drafts relative to a new today.
         return 0
     return (
         _individual_notes(clinician, today)

@@ -44,9 +44,11 @@ TODAY = datetime.date(2026, 11, 27)
 
 @pytest.fixture(autouse=True)
 def _without_the_calendar(monkeypatch):
-    """The generated calendar takes most of a load's time; test_demo_scheduling.py covers it (idempotency
-    included), so these tests of people, intake and tasks load without it."""
+    """The generated calendar and the clinical records take most of a load's time; test_demo_scheduling.py
+    and test_demo_clinical.py cover them (idempotency included), so these tests of people, intake and
+    tasks load without them."""
     monkeypatch.setattr(builder, "load_scheduling", lambda *args, **kwargs: None)
+    monkeypatch.setattr(builder, "load_clinical_records", lambda *args, **kwargs: None)
 
 
 @pytest.fixture

@@ -16,12 +16,12 @@ from openiop.safety.selectors import rendered
 @pytest.fixture
 def demo(db, settings):
     settings.OPENIOP_PLANNING_TIME_LIMIT = 1
-    load_demo()
+    return load_demo()
 
 
 def test_the_demo_plans_are_realistic_complete_and_loaded_once(demo):
     today = timezone.localdate()
-    created = load_demo_safety(today=today)
+    created = demo.created["safety and relapse-prevention plan versions"]  # load_demo_safety inside
     active = EpisodeOfCare.objects.filter(status=EpisodeStatus.ACTIVE, patient__is_synthetic=True)
     safety = Plan.objects.filter(kind=PlanKind.SAFETY)
     assert created == Plan.objects.count() > 0

@@ -12,8 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_plans_tell_the_stories_and_load_once(settings):
     today = timezone.localdate()
-    load_demo(today=today)
-    created = load_demo_treatment(today=today)
+    created = load_demo(today=today).created["treatment plan versions"]  # load_demo_treatment inside
     assert created == TreatmentPlan.objects.count() > 0
     assert TreatmentPlan.objects.filter(status=PlanStatus.DRAFT).count() >= 1
     assert TreatmentPlan.objects.filter(status=PlanStatus.ACTIVE).count() >= 3
