@@ -17,12 +17,21 @@ format is documented in rubrics/README.md.
 Plain Python on purpose: no Django, no I/O beyond reading rubric files.
 """
 
-import json
 import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from openiop.core.datafile import (
+    Checker,
+    DataFileError,
+    data_files,
+    describe,
+    is_int,
+    load_versioned,
+    read_json,
+)
 
 FORMAT = "openiop-rubric/1"
 SHIPPED_DIR = Path(__file__).with_name("rubrics")
@@ -156,24 +165,10 @@ class Recommendation:
 # --- Errors -----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Problem:
-    path: str  # JSON path into the rubric, e.g. "$.dimensions[2].ratings[0].description"
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-
-class RubricError(ValueError):
+class RubricError(DataFileError):
     """Everything wrong with a rubric file at once, each problem with its JSON path."""
 
-    def __init__(self, problems: Iterable[Problem], *, source: str = "rubric"):
-        self.problems = tuple(problems)
-        self.source = source
-        count = len(self.problems)
-        lines = "\n".join(f"  - {problem}" for problem in self.problems)
-        super().__init__(f"{source} has {count} problem{'s' if count != 1 else ''}:\n{lines}")
+    what = "rubric"
 
 
 class RatingsError(ValueError):
@@ -187,83 +182,10 @@ class RatingsError(ValueError):
 # --- Loading and validation -------------------------------------------------------------------------------
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _describe(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    return {dict: "an object", list: "a list", str: "a string", int: "an integer", float: "a number"}.get(
-        type(value), type(value).__name__
-    )
-
-
-class _Checker:
-    """Collects problems while reading a parsed rubric; each reader returns None when the value is unusable."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
-
-    def obj(self, value: object, path: str, *, required: set[str], optional: set[str] = frozenset()) -> bool:
-        if not isinstance(value, dict):
-            self.add(path, f"must be an object, not {_describe(value)}")
-            return False
-        for key in sorted(required - value.keys()):
-            self.add(f"{path}.{key}", "is missing")
-        for key in sorted(value.keys() - required - optional):
-            # "$comment" and "x-..." keys are free for authors' notes; anything else is probably a typo.
-            if not (isinstance(key, str) and (key.startswith("$") or key.startswith("x-"))):
-                self.add(f"{path}.{key}", "is not a known key")
-        return True
-
-    def text(self, parent: dict, key: str, path: str, *, max_length: int | None = None) -> str | None:
-        if key not in parent:
-            return None  # already reported as missing
-        value = parent[key]
-        if not isinstance(value, str):
-            self.add(f"{path}.{key}", f"must be a string, not {_describe(value)}")
-            return None
-        if not value.strip():
-            self.add(f"{path}.{key}", "must not be empty")
-            return None
-        if max_length is not None and len(value) > max_length:
-            self.add(f"{path}.{key}", f"must be at most {max_length} characters")
-            return None
-        return value
-
+class _Checker(Checker):
     def ident(self, parent: dict, key: str, path: str, *, max_length: int) -> str | None:
-        value = self.text(parent, key, path, max_length=max_length)
-        if value is not None and not _ID.match(value):
-            self.add(f"{path}.{key}", f"{value!r} must use lowercase letters, digits, '_', '-' or '.'")
-            return None
-        return value
-
-    def integer(self, parent: dict, key: str, path: str) -> int | None:
-        if key not in parent:
-            return None
-        value = parent[key]
-        if not _is_int(value):
-            self.add(f"{path}.{key}", f"must be an integer, not {_describe(value)}")
-            return None
-        return value
-
-    def items(self, parent: dict, key: str, path: str) -> list | None:
-        if key not in parent:
-            return None
-        value = parent[key]
-        if not isinstance(value, list):
-            self.add(f"{path}.{key}", f"must be a list, not {_describe(value)}")
-            return None
-        if not value:
-            self.add(f"{path}.{key}", "must not be empty")
-            return None
-        return value
+        rule = "must use lowercase letters, digits, '_', '-' or '.'"
+        return self.pattern(parent, key, path, _ID, rule, max_length=max_length)
 
 
 def _read_levels(check: _Checker, raw: dict) -> list[Level] | None:
@@ -432,7 +354,7 @@ def _read_overrides(check: _Checker, raw: dict, level_ids, dimensions, scale) ->
         return None
     items = raw["overrides"]
     if not isinstance(items, list):  # an empty list is fine: a rubric may have no overrides
-        check.add("$.overrides", f"must be a list, not {_describe(items)}")
+        check.add("$.overrides", f"must be a list, not {describe(items)}")
         return None
     dimension_ids = [d.id for d in dimensions] if dimensions is not None else None
     rules, ok = [], True
@@ -509,16 +431,7 @@ def load_rubric(source: str | os.PathLike | Mapping) -> Rubric:
     """
     if isinstance(source, Mapping):
         return _validate(dict(source), "rubric")
-    path = Path(source)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise RubricError(
-            [Problem("$", f"cannot be read: {error.strerror or error}")], source=str(path)
-        ) from error
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise RubricError([Problem("$", f"is not valid JSON: {error}")], source=str(path)) from error
-    return _validate(raw, str(path))
+    return _validate(read_json(source, RubricError), str(Path(source)))
 
 
 # --- Finding rubric files ---------------------------------------------------------------------------------
@@ -526,39 +439,13 @@ def load_rubric(source: str | os.PathLike | Mapping) -> Rubric:
 
 def rubric_files(extra_dirs: Iterable[str | os.PathLike] = ()) -> list[Path]:
     """The shipped rubric files, then those in each extra folder (e.g. settings.OPENIOP_RUBRIC_DIRS)."""
-    files = sorted(SHIPPED_DIR.glob("*.json"))
-    for folder in extra_dirs:
-        folder = Path(folder)
-        if not folder.is_dir():
-            # A configured folder that is missing is a deployment mistake: say so rather than hide a rubric.
-            raise FileNotFoundError(f"Rubric folder {folder} does not exist or is not a folder.")
-        files.extend(sorted(folder.glob("*.json")))
-    return files
-
-
-def _version_key(version: str) -> tuple:
-    # "1.10.0" sorts after "1.9.0"; non-numeric parts compare as text after numeric ones.
-    return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"[.\-+]", version)
-    )
+    return data_files(SHIPPED_DIR, extra_dirs, "Rubric")
 
 
 def shipped_rubrics(extra_dirs: Iterable[str | os.PathLike] = ()) -> tuple[Rubric, ...]:
     """Every available rubric, sorted by id then version. Any broken file raises: better loudly at startup
     than a rubric that silently disappears from the assessment form."""
-    found: dict[tuple[str, str], Path] = {}
-    rubrics = []
-    for path in rubric_files(extra_dirs):
-        rubric = load_rubric(path)
-        key = (rubric.id, rubric.version)
-        if key in found:
-            raise RubricError(
-                [Problem("$.version", f"{rubric.id} {rubric.version} is also defined in {found[key]}")],
-                source=str(path),
-            )
-        found[key] = path
-        rubrics.append(rubric)
-    return tuple(sorted(rubrics, key=lambda r: (r.id, _version_key(r.version))))
+    return load_versioned(rubric_files(extra_dirs), load_rubric, lambda r: (r.id, r.version), RubricError)
 
 
 def load_shipped(
@@ -586,7 +473,7 @@ def check_ratings(rubric: Rubric, ratings: Mapping[str, object]) -> None:
             problems.append(f"{dimension.id}: no rating")
             continue
         value = ratings[dimension.id]
-        if not _is_int(value):
+        if not is_int(value):
             problems.append(f"{dimension.id}: rating must be a whole number, not {value!r}")
         elif not rubric.scale_min <= value <= rubric.scale_max:
             problems.append(

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from django.conf import settings
 
+from openiop.core.datafile import Problem
+
 from .models import LevelOfCare
-from .rubric import Problem, Rubric, RubricError, load_rubric, rubric_files, shipped_rubrics
+from .rubric import Rubric, RubricError, load_rubric, rubric_files, shipped_rubrics
 
 DEFAULT_RUBRIC_ID = "openiop-loc"
 

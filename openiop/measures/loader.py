@@ -9,14 +9,22 @@ Plain Python: no Django. registry.py decides which folders to read; the file for
 docs/measures.md.
 """
 
-import json
 import math
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+
+from openiop.core.datafile import (
+    Checker,
+    DataFileError,
+    data_files,
+    describe,
+    is_int,
+    load_versioned,
+    read_json,
+)
 
 from .instrument_schema import (
     CONDITION_KINDS,
@@ -57,106 +65,29 @@ _LOINC = re.compile(r"^(LA)?\d{1,8}-\d$")
 _VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
 
 
-@dataclass(frozen=True)
-class Problem:
-    path: str  # JSON path into the file, e.g. "$.items[2].options[1].value"
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-
-class InstrumentError(ValueError):
+class InstrumentError(DataFileError):
     """Everything wrong with one instrument file, each problem with its JSON path."""
 
-    def __init__(self, problems: Iterable[Problem], *, source: str = "instrument"):
-        self.problems = tuple(problems)
-        self.source = source
-        count = len(self.problems)
-        lines = "\n".join(f"  - {problem}" for problem in self.problems)
-        super().__init__(f"{source} has {count} problem{'s' if count != 1 else ''}:\n{lines}")
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    what = "instrument"
 
 
 def _is_number(value: object) -> bool:
-    return (_is_int(value) or isinstance(value, float)) and math.isfinite(value)
+    return (is_int(value) or isinstance(value, float)) and math.isfinite(value)
 
 
-def _describe(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    return {dict: "an object", list: "a list", str: "a string", int: "an integer", float: "a number"}.get(
-        type(value), type(value).__name__
-    )
-
-
-class _Reader:
-    """Collects problems while reading; each reader returns None when the value is unusable."""
+class _Reader(Checker):
+    """The shared checker, with numbers, booleans, texts in every language and lists of keys."""
 
     def __init__(self) -> None:
-        self.problems: list[Problem] = []
+        super().__init__()
         self.languages: tuple[str, ...] = ()
-
-    def add(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
-
-    def obj(self, value: object, path: str, *, required: Iterable[str], optional: Iterable[str] = ()) -> bool:
-        required, optional = set(required), set(optional)
-        if not isinstance(value, dict):
-            self.add(path, f"must be an object, not {_describe(value)}")
-            return False
-        for key in sorted(required - value.keys()):
-            self.add(f"{path}.{key}", "is missing")
-        for key in sorted(value.keys() - required - optional):
-            if not (isinstance(key, str) and (key.startswith("$") or key.startswith("x-"))):
-                self.add(f"{path}.{key}", "is not a known key")
-        return True
-
-    def text(self, parent: dict, key: str, path: str, *, max_length: int | None = None) -> str | None:
-        if key not in parent:
-            return None
-        value = parent[key]
-        if not isinstance(value, str):
-            self.add(f"{path}.{key}", f"must be a string, not {_describe(value)}")
-            return None
-        if not value.strip():
-            self.add(f"{path}.{key}", "must not be empty")
-            return None
-        if max_length is not None and len(value) > max_length:
-            self.add(f"{path}.{key}", f"must be at most {max_length} characters")
-            return None
-        return value
-
-    def pattern(self, parent: dict, key: str, path: str, regex: re.Pattern, what: str) -> str | None:
-        value = self.text(parent, key, path)
-        if value is not None and not regex.match(value):
-            self.add(f"{path}.{key}", f"{value!r} is not {what}")
-            return None
-        return value
-
-    def integer(self, parent: dict, key: str, path: str, *, minimum: int | None = None) -> int | None:
-        if key not in parent:
-            return None
-        value = parent[key]
-        if not _is_int(value):
-            self.add(f"{path}.{key}", f"must be an integer, not {_describe(value)}")
-            return None
-        if minimum is not None and value < minimum:
-            self.add(f"{path}.{key}", f"must be at least {minimum}")
-            return None
-        return value
 
     def number(self, parent: dict, key: str, path: str) -> float | None:
         if key not in parent:
             return None
         value = parent[key]
         if not _is_number(value):
-            self.add(f"{path}.{key}", f"must be a number, not {_describe(value)}")
+            self.add(f"{path}.{key}", f"must be a number, not {describe(value)}")
             return None
         return float(value)
 
@@ -165,20 +96,8 @@ class _Reader:
             return default
         value = parent[key]
         if not isinstance(value, bool):
-            self.add(f"{path}.{key}", f"must be true or false, not {_describe(value)}")
+            self.add(f"{path}.{key}", f"must be true or false, not {describe(value)}")
             return default
-        return value
-
-    def array(self, parent: dict, key: str, path: str, *, allow_empty: bool = False) -> list | None:
-        if key not in parent:
-            return None
-        value = parent[key]
-        if not isinstance(value, list):
-            self.add(f"{path}.{key}", f"must be a list, not {_describe(value)}")
-            return None
-        if not value and not allow_empty:
-            self.add(f"{path}.{key}", "must not be empty")
-            return None
         return value
 
     def translated(self, parent: dict, key: str, path: str) -> Mapping[str, str] | None:
@@ -188,7 +107,7 @@ class _Reader:
         value = parent[key]
         where = f"{path}.{key}"
         if not isinstance(value, dict):
-            self.add(where, f"must be an object of texts by language, not {_describe(value)}")
+            self.add(where, f"must be an object of texts by language, not {describe(value)}")
             return None
         ok = True
         for language in self.languages:
@@ -210,14 +129,14 @@ class _Reader:
         self, parent: dict, key: str, path: str, known: set[str] | None, what: str
     ) -> tuple[str, ...] | None:
         """A list of item (or subscale) keys, each one known and none repeated."""
-        values = self.array(parent, key, path)
+        values = self.items(parent, key, path)
         if values is None:
             return None
         result, ok = [], True
         for i, value in enumerate(values):
             where = f"{path}.{key}[{i}]"
             if not isinstance(value, str):
-                self.add(where, f"must be a string, not {_describe(value)}")
+                self.add(where, f"must be a string, not {describe(value)}")
                 ok = False
             elif known is not None and value not in known:
                 self.add(where, f"unknown {what} {value!r}")
@@ -234,7 +153,7 @@ class _Reader:
 
 
 def _read_languages(r: _Reader, raw: dict) -> tuple[str, ...] | None:
-    values = r.array(raw, "languages", "$")
+    values = r.items(raw, "languages", "$")
     if values is None:
         return None
     languages = []
@@ -272,14 +191,14 @@ def _read_loinc(r: _Reader, raw: dict) -> Loinc:
     if not r.obj(raw["loinc"], "$.loinc", required=(), optional={"panel", "total"}):
         return Loinc()
     block = raw["loinc"]
-    panel = r.pattern(block, "panel", "$.loinc", _LOINC, "a LOINC code") if "panel" in block else None
-    total = r.pattern(block, "total", "$.loinc", _LOINC, "a LOINC code") if "total" in block else None
+    panel = r.pattern(block, "panel", "$.loinc", _LOINC, "is not a LOINC code") if "panel" in block else None
+    total = r.pattern(block, "total", "$.loinc", _LOINC, "is not a LOINC code") if "total" in block else None
     return Loinc(panel, total)
 
 
 def _read_options(r: _Reader, options: object, path: str) -> tuple[Option, ...] | None:
     if not isinstance(options, list) or not options:
-        r.add(path, f"must be a non-empty list of answer options, not {_describe(options)}")
+        r.add(path, f"must be a non-empty list of answer options, not {describe(options)}")
         return None
     if len(options) > MAX_OPTIONS:
         r.add(path, f"has {len(options)} options; at most {MAX_OPTIONS} are supported")
@@ -291,8 +210,8 @@ def _read_options(r: _Reader, options: object, path: str) -> tuple[Option, ...] 
             ok = False
             continue
         value = option.get("value")
-        if not _is_int(value):
-            r.add(f"{where}.value", f"must be an integer, not {_describe(value)}")
+        if not is_int(value):
+            r.add(f"{where}.value", f"must be an integer, not {describe(value)}")
             ok = False
             value = None
         elif value in {o.value for o in result}:
@@ -301,7 +220,9 @@ def _read_options(r: _Reader, options: object, path: str) -> tuple[Option, ...] 
             value = None
         label = r.translated(option, "label", where)
         loinc = (
-            r.pattern(option, "loinc", where, _LOINC, "a LOINC answer code") if "loinc" in option else None
+            r.pattern(option, "loinc", where, _LOINC, "is not a LOINC answer code")
+            if "loinc" in option
+            else None
         )
         if value is None or label is None:
             ok = False
@@ -321,7 +242,7 @@ def _read_option_sets(r: _Reader, raw: dict) -> dict[str, tuple[Option, ...]]:
         return {}
     block = raw["option_sets"]
     if not isinstance(block, dict):
-        r.add("$.option_sets", f"must be an object of named answer-option lists, not {_describe(block)}")
+        r.add("$.option_sets", f"must be an object of named answer-option lists, not {describe(block)}")
         return {}
     sets = {}
     for name, options in block.items():
@@ -365,7 +286,7 @@ def _read_trigger(r: _Reader, block: dict, path: str) -> str | None:
 
 
 def _read_items(r: _Reader, raw: dict, option_sets: dict) -> list[Item] | None:
-    items_raw = r.array(raw, "items", "$")
+    items_raw = r.items(raw, "items", "$")
     if items_raw is None:
         return None
     items, ok, seen = [], True, set()
@@ -376,7 +297,9 @@ def _read_items(r: _Reader, raw: dict, option_sets: dict) -> list[Item] | None:
         if not r.obj(item, path, required=fields, optional=optional):
             ok = False
             continue
-        key = r.pattern(item, "key", path, _KEY, "an item key (lowercase letters, digits, '_', '-', '.')")
+        key = r.pattern(
+            item, "key", path, _KEY, "is not an item key (lowercase letters, digits, '_', '-', '.')"
+        )
         if key is not None and len(key) > MAX_KEY:
             r.add(f"{path}.key", f"must be at most {MAX_KEY} characters")
             key = None
@@ -395,7 +318,7 @@ def _read_items(r: _Reader, raw: dict, option_sets: dict) -> list[Item] | None:
                     r.add(f"{path}.options", f"unknown option set {reference!r}")
             else:
                 options = _read_options(r, reference, f"{path}.options")
-        loinc = r.pattern(item, "loinc", path, _LOINC, "a LOINC code") if "loinc" in item else None
+        loinc = r.pattern(item, "loinc", path, _LOINC, "is not a LOINC code") if "loinc" in item else None
         reverse = r.boolean(item, "reverse", path, False)
         scored = r.boolean(item, "scored", path, True)
         required = r.boolean(item, "required", path, True)
@@ -421,7 +344,7 @@ def _read_items(r: _Reader, raw: dict, option_sets: dict) -> list[Item] | None:
 
 
 def _read_subscales(r: _Reader, scoring: dict, items: list[Item] | None) -> tuple[Subscale, ...] | None:
-    values = r.array(scoring, "subscales", "$.scoring", allow_empty=True) if "subscales" in scoring else []
+    values = r.items(scoring, "subscales", "$.scoring", allow_empty=True) if "subscales" in scoring else []
     if values is None:
         return None
     known = {item.key for item in items} if items is not None else None
@@ -432,7 +355,9 @@ def _read_subscales(r: _Reader, scoring: dict, items: list[Item] | None) -> tupl
         if not r.obj(block, path, required={"key", "label", "items"}):
             ok = False
             continue
-        key = r.pattern(block, "key", path, _KEY, "a subscale key (lowercase letters, digits, '_', '-', '.')")
+        key = r.pattern(
+            block, "key", path, _KEY, "is not a subscale key (lowercase letters, digits, '_', '-', '.')"
+        )
         if key is not None and key in {s.key for s in result}:
             r.add(f"{path}.key", f"duplicate subscale {key!r}")
             key = None
@@ -510,7 +435,7 @@ def _read_missing(r: _Reader, scoring: dict, item_count: int | None) -> MissingR
 def _read_bands(
     r: _Reader, scoring: dict, totals: tuple[int, int] | None, method: str
 ) -> tuple[Band, ...] | None:
-    values = r.array(scoring, "bands", "$.scoring", allow_empty=True) if "bands" in scoring else []
+    values = r.items(scoring, "bands", "$.scoring", allow_empty=True) if "bands" in scoring else []
     if values is None:
         return None
     bands, ok = [], True
@@ -581,15 +506,15 @@ def _read_condition(r: _Reader, value: object, path: str, ctx: dict) -> Conditio
         if not ctx["has_total"]:
             r.add(where, "this instrument has no total")
             return None
-        if not _is_int(args):
-            r.add(where, f"must be an integer, not {_describe(args)}")
+        if not is_int(args):
+            r.add(where, f"must be an integer, not {describe(args)}")
             return None
         return Condition(kind, value=args)
 
     def known_item(block: dict, key: str, base: str) -> str | None:
         name = block.get(key)
         if not isinstance(name, str):
-            r.add(f"{base}.{key}", f"must be an item key, not {_describe(name)}")
+            r.add(f"{base}.{key}", f"must be an item key, not {describe(name)}")
             return None
         if items is not None and name not in items:
             r.add(f"{base}.{key}", f"unknown item {name!r}")
@@ -665,7 +590,7 @@ def _exclusive(a: Mapping[str, tuple[str, ...]], b: Mapping[str, tuple[str, ...]
 
 
 def _read_flags(r: _Reader, scoring: dict, ctx: dict) -> tuple[FlagRule, ...] | None:
-    values = r.array(scoring, "flags", "$.scoring", allow_empty=True) if "flags" in scoring else []
+    values = r.items(scoring, "flags", "$.scoring", allow_empty=True) if "flags" in scoring else []
     if values is None:
         return None
     flags, ok = [], True
@@ -676,7 +601,9 @@ def _read_flags(r: _Reader, scoring: dict, ctx: dict) -> tuple[FlagRule, ...] | 
         ):
             ok = False
             continue
-        flag_id = r.pattern(block, "id", path, _KEY, "a flag id (lowercase letters, digits, '_', '-', '.')")
+        flag_id = r.pattern(
+            block, "id", path, _KEY, "is not a flag id (lowercase letters, digits, '_', '-', '.')"
+        )
         label = r.text(block, "label", path)
         when = _read_condition(r, block["when"], f"{path}.when", ctx) if "when" in block else None
         triggers = _read_trigger(r, block, path)
@@ -890,8 +817,10 @@ def _validate(raw: object, source: str) -> Instrument:
     fmt = r.text(raw, "format", "$")
     if fmt is not None and fmt != FORMAT:
         r.add("$.format", f"unsupported format {fmt!r}; expected {FORMAT!r}")
-    code = r.pattern(raw, "code", "$", _CODE, "an instrument code (capitals, digits and '-', e.g. 'PHQ-9')")
-    version = r.pattern(raw, "version", "$", _VERSION, "a version such as '1.0.0'")
+    code = r.pattern(
+        raw, "code", "$", _CODE, "is not an instrument code (capitals, digits and '-', e.g. 'PHQ-9')"
+    )
+    version = r.pattern(raw, "version", "$", _VERSION, "is not a version such as '1.0.0'")
     languages = _read_languages(r, raw)
     r.languages = languages or ()
     translated_ok = languages is not None
@@ -941,52 +870,17 @@ def load_instrument(source: str | os.PathLike | Mapping) -> Instrument:
     """
     if isinstance(source, Mapping):
         return _validate(dict(source), "instrument")
-    path = Path(source)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InstrumentError(
-            [Problem("$", f"cannot be read: {error.strerror or error}")], source=str(path)
-        ) from error
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InstrumentError([Problem("$", f"is not valid JSON: {error}")], source=str(path)) from error
-    return _validate(raw, str(path))
+    return _validate(read_json(source, InstrumentError), str(Path(source)))
 
 
 def instrument_files(extra_dirs: Iterable[str | os.PathLike] = ()) -> list[Path]:
     """The shipped instrument files, then those in each extra folder (settings.OPENIOP_INSTRUMENT_DIRS)."""
-    files = sorted(SHIPPED_DIR.glob("*.json"))
-    for folder in extra_dirs:
-        folder = Path(folder)
-        if not folder.is_dir():
-            # A configured folder that is missing is a deployment mistake: say so rather than lose instruments.
-            raise FileNotFoundError(f"Instrument folder {folder} does not exist or is not a folder.")
-        files.extend(sorted(folder.glob("*.json")))
-    return files
-
-
-def version_key(version: str) -> tuple[int, ...]:
-    """Sort key where "1.10.0" comes after "1.9.0" (versions are up to three dot-separated numbers)."""
-    return tuple(int(part) for part in version.split("."))
+    return data_files(SHIPPED_DIR, extra_dirs, "Instrument")
 
 
 def load_instruments(extra_dirs: Iterable[str | os.PathLike] = ()) -> tuple[Instrument, ...]:
     """Every instrument file, validated, sorted by code then version. Any broken file, or two files with
     the same code and version, raises: better loudly at startup than an instrument that silently vanishes."""
-    found: dict[tuple[str, str], str] = {}
-    instruments = []
-    for path in instrument_files(extra_dirs):
-        instrument = load_instrument(path)
-        key = (instrument.code, instrument.version)
-        if key in found:
-            raise InstrumentError(
-                [
-                    Problem(
-                        "$.version", f"{instrument.code} {instrument.version} is also defined in {found[key]}"
-                    )
-                ],
-                source=str(path),
-            )
-        found[key] = str(path)
-        instruments.append(instrument)
-    return tuple(sorted(instruments, key=lambda i: (i.code, version_key(i.version))))
+    return load_versioned(
+        instrument_files(extra_dirs), load_instrument, lambda i: (i.code, i.version), InstrumentError
+    )

@@ -9,12 +9,13 @@ Plain Python on purpose: no Django, no I/O beyond reading format files. The Djan
 decides which folders to read and caches the result.
 """
 
-import json
 import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from openiop.core.datafile import Checker, DataFileError, data_files, describe, load_versioned, read_json
 
 FORMAT = "openiop-note-format/1"
 SHIPPED_DIR = Path(__file__).with_name("formats")
@@ -59,94 +60,22 @@ class NoteFormat:
         raise KeyError(key)
 
 
-@dataclass(frozen=True)
-class Problem:
-    path: str  # JSON path into the file, e.g. "$.sections[1].label"
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-
-class NoteFormatError(ValueError):
+class NoteFormatError(DataFileError):
     """Everything wrong with a format file at once, each problem with its JSON path."""
 
-    def __init__(self, problems: Iterable[Problem], *, source: str = "note format"):
-        self.problems = tuple(problems)
-        self.source = source
-        count = len(self.problems)
-        lines = "\n".join(f"  - {problem}" for problem in self.problems)
-        super().__init__(f"{source} has {count} problem{'s' if count != 1 else ''}:\n{lines}")
+    what = "note format"
 
 
-def _describe(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    return {dict: "an object", list: "a list", str: "a string", int: "an integer", float: "a number"}.get(
-        type(value), type(value).__name__
-    )
-
-
-class _Reader:
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
-
-    def obj(self, value: object, path: str, *, required: set[str], optional: frozenset = frozenset()) -> bool:
-        if not isinstance(value, dict):
-            self.add(path, f"must be an object, not {_describe(value)}")
-            return False
-        for key in sorted(required - value.keys()):
-            self.add(f"{path}.{key}", "is missing")
-        for key in sorted(value.keys() - required - optional):
-            # "$comment" and "x-..." keys are free for authors' notes; anything else is probably a typo.
-            if not (isinstance(key, str) and (key.startswith("$") or key.startswith("x-"))):
-                self.add(f"{path}.{key}", "is not a known key")
-        return True
-
-    def text(self, parent: dict, key: str, path: str, *, max_length: int) -> str | None:
-        if key not in parent:
-            return None  # reported as missing already
-        value = parent[key]
-        if not isinstance(value, str):
-            self.add(f"{path}.{key}", f"must be a string, not {_describe(value)}")
-            return None
-        if not value.strip():
-            self.add(f"{path}.{key}", "must not be empty")
-            return None
-        if len(value) > max_length:
-            self.add(f"{path}.{key}", f"must be at most {max_length} characters")
-            return None
-        return value
-
-    def pattern(self, parent: dict, key: str, path: str, *, max_length: int, regex, rule: str) -> str | None:
-        value = self.text(parent, key, path, max_length=max_length)
-        if value is not None and not regex.match(value):
-            self.add(f"{path}.{key}", f"{value!r} must {rule}")
-            return None
-        return value
-
-
-def _read_section(read: _Reader, item: object, path: str) -> Section | None:
+def _read_section(read: Checker, item: object, path: str) -> Section | None:
     if not read.obj(item, path, required={"key", "label", "help", "required"}, optional={"max_length"}):
         return None
-    key = read.pattern(
-        item,
-        "key",
-        path,
-        max_length=MAX_KEY,
-        regex=_KEY,
-        rule="start with a lowercase letter and use lowercase letters, digits or '_'",
-    )
+    rule = "must start with a lowercase letter and use lowercase letters, digits or '_'"
+    key = read.pattern(item, "key", path, _KEY, rule, max_length=MAX_KEY)
     label = read.text(item, "label", path, max_length=MAX_LABEL)
     help_text = read.text(item, "help", path, max_length=MAX_HELP)
     required = item.get("required")
     if "required" in item and not isinstance(required, bool):
-        read.add(f"{path}.required", f"must be true or false, not {_describe(required)}")
+        read.add(f"{path}.required", f"must be true or false, not {describe(required)}")
         required = None
     max_length = item.get("max_length", DEFAULT_MAX_LENGTH)
     if not isinstance(max_length, int) or isinstance(max_length, bool) or not 1 <= max_length <= 50_000:
@@ -158,22 +87,21 @@ def _read_section(read: _Reader, item: object, path: str) -> Section | None:
 
 
 def _validate(raw: object, source: str) -> NoteFormat:
-    read = _Reader()
+    read = Checker()
     if not read.obj(raw, "$", required={"format", "id", "version", "title", "licence", "sections"}):
         raise NoteFormatError(read.problems, source=source)
     fmt = read.text(raw, "format", "$", max_length=60)
     if fmt is not None and fmt != FORMAT:
         read.add("$.format", f"unsupported format {fmt!r}; expected {FORMAT!r}")
-    format_id = read.pattern(
-        raw, "id", "$", max_length=MAX_ID, regex=_IDENT, rule="use lowercase letters, digits, '_', '-' or '.'"
-    )
+    rule = "must use lowercase letters, digits, '_', '-' or '.'"
+    format_id = read.pattern(raw, "id", "$", _IDENT, rule, max_length=MAX_ID)
     version = read.text(raw, "version", "$", max_length=MAX_VERSION)
     title = read.text(raw, "title", "$", max_length=120)
     licence = read.text(raw, "licence", "$", max_length=200)
     sections: list[Section] = []
     items = raw.get("sections")
     if "sections" in raw and not isinstance(items, list):
-        read.add("$.sections", f"must be a list, not {_describe(items)}")
+        read.add("$.sections", f"must be a list, not {describe(items)}")
     elif isinstance(items, list):
         if not items:
             read.add("$.sections", "must not be empty: a note needs at least one section")
@@ -199,50 +127,17 @@ def load_format(source: str | os.PathLike | Mapping | object) -> NoteFormat:
     """
     if not isinstance(source, str | os.PathLike):  # already parsed (a mapping, or anything else to refuse)
         return _validate(dict(source) if isinstance(source, Mapping) else source, "note format")
-    path = Path(source)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise NoteFormatError(
-            [Problem("$", f"cannot be read: {error.strerror or error}")], source=str(path)
-        ) from error
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise NoteFormatError([Problem("$", f"is not valid JSON: {error}")], source=str(path)) from error
-    return _validate(raw, str(path))
+    return _validate(read_json(source, NoteFormatError), str(Path(source)))
 
 
 def format_files(extra_dirs: Iterable[str | os.PathLike] = ()) -> list[Path]:
     """The shipped format files, then those of each extra folder (an organization's own formats)."""
-    files = sorted(SHIPPED_DIR.glob("*.json"))
-    for folder in extra_dirs:
-        folder = Path(folder)
-        if not folder.is_dir():
-            raise FileNotFoundError(f"Note format folder {folder} does not exist or is not a folder.")
-        files.extend(sorted(folder.glob("*.json")))
-    return files
-
-
-def _version_key(version: str) -> tuple:
-    # "1.10.0" sorts after "1.9.0"; non-numeric parts compare as text after numeric ones.
-    return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"[.\-+]", version)
-    )
+    return data_files(SHIPPED_DIR, extra_dirs, "Note format")
 
 
 def load_formats(extra_dirs: Iterable[str | os.PathLike] = ()) -> tuple[NoteFormat, ...]:
     """Every format, sorted by id then version. Any broken file or repeated id and version raises."""
-    found: dict[tuple[str, str], Path] = {}
-    formats = []
-    for path in format_files(extra_dirs):
-        note_format = load_format(path)
-        key = (note_format.id, note_format.version)
-        if key in found:
-            raise NoteFormatError(
-                [Problem("$.version", f"{key[0]} {key[1]} is also defined in {found[key]}")], source=str(path)
-            )
-        found[key] = path
-        formats.append(note_format)
-    return tuple(sorted(formats, key=lambda f: (f.id, _version_key(f.version))))
+    return load_versioned(format_files(extra_dirs), load_format, lambda f: (f.id, f.version), NoteFormatError)
 
 
 # --- A note's content ---------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from openiop.core.datafile import version_key
+
 FORMAT = "openiop-plan-structure/1"
 SHIPPED_DIR = Path(__file__).with_name("structures")
 KINDS = ("safety", "relapse_prevention")
@@ -206,10 +208,4 @@ def shipped_structures() -> tuple[Structure, ...]:
         raise StructureError(
             [f"{i} {v} is defined twice" for i, v in sorted(clashes)], source=str(SHIPPED_DIR)
         )
-    return tuple(sorted(structures, key=lambda s: (s.kind, s.id, _version_key(s.version))))
-
-
-def _version_key(version: str) -> tuple:
-    return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"[.-]", version)
-    )
+    return tuple(sorted(structures, key=lambda s: (s.kind, s.id, version_key(s.version))))

@@ -13,12 +13,13 @@ Plain Python on purpose: no Django, no I/O beyond reading the file.
 """
 
 import functools
-import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from openiop.core.datafile import Checker, DataFileError, describe, read_json
 
 FORMAT = "openiop-curriculum/1"
 SHIPPED_DIR = Path(__file__).with_name("curricula")
@@ -72,83 +73,25 @@ class Curriculum:
 # --- Errors -----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Problem:
-    path: str  # JSON path into the file, e.g. "$.modules[2].lessons[0].homework"
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-
-class CurriculumError(ValueError):
+class CurriculumError(DataFileError):
     """Everything wrong with a curriculum file at once, each problem with its JSON path."""
 
-    def __init__(self, problems: Iterable[Problem], *, source: str = "curriculum"):
-        self.problems = tuple(problems)
-        self.source = source
-        count = len(self.problems)
-        lines = "\n".join(f"  - {problem}" for problem in self.problems)
-        super().__init__(f"{source} has {count} problem{'s' if count != 1 else ''}:\n{lines}")
+    what = "curriculum"
 
 
 # --- Validation -------------------------------------------------------------------------------------------
 
 
-def _describe(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    return {dict: "an object", list: "a list", str: "a string", int: "an integer", float: "a number"}.get(
-        type(value), type(value).__name__
-    )
-
-
-class _Checker:
-    """Collects problems while reading; each reader returns None when the value is unusable."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
-
-    def obj(
-        self, value: object, path: str, *, required: set[str], optional: frozenset[str] = frozenset()
-    ) -> bool:
-        if not isinstance(value, dict):
-            self.add(path, f"must be an object, not {_describe(value)}")
-            return False
-        for key in sorted(required - value.keys()):
-            self.add(f"{path}.{key}", "is missing")
-        for key in sorted(map(str, value.keys() - required - optional)):
-            # "$comment" and "x-..." keys are free for authors' notes; anything else is probably a typo.
-            if not (key.startswith("$") or key.startswith("x-")):
-                self.add(f"{path}.{key}", "is not a known key")
-        return True
+class _Checker(Checker):
+    """The shared checker, with the curriculum's codes, trimmed texts and lists of texts."""
 
     def text(self, parent: dict, key: str, path: str, *, max_length: int | None = None) -> str | None:
-        if key not in parent:
-            return None  # already reported as missing
-        value = parent[key]
-        if not isinstance(value, str):
-            self.add(f"{path}.{key}", f"must be a string, not {_describe(value)}")
-            return None
-        if not value.strip():
-            self.add(f"{path}.{key}", "must not be empty")
-            return None
-        if max_length is not None and len(value) > max_length:
-            self.add(f"{path}.{key}", f"must be at most {max_length} characters")
-            return None
-        return value.strip()
+        value = super().text(parent, key, path, max_length=max_length)
+        return value.strip() if value is not None else None
 
     def code(self, parent: dict, key: str, path: str) -> str | None:
-        value = self.text(parent, key, path, max_length=MAX_CODE)
-        if value is not None and not _CODE.match(value):
-            self.add(f"{path}.{key}", f"{value!r} must use lowercase letters, digits, '_', '-' or '.'")
-            return None
-        return value
+        rule = "must use lowercase letters, digits, '_', '-' or '.'"
+        return self.pattern(parent, key, path, _CODE, rule, max_length=MAX_CODE)
 
     def texts(self, parent: dict, key: str, path: str) -> tuple[str, ...] | None:
         """A non-empty list of non-empty strings."""
@@ -158,7 +101,7 @@ class _Checker:
         values, ok = [], True
         for i, item in enumerate(items):
             if not isinstance(item, str):
-                self.add(f"{path}.{key}[{i}]", f"must be a string, not {_describe(item)}")
+                self.add(f"{path}.{key}[{i}]", f"must be a string, not {describe(item)}")
                 ok = False
             elif not item.strip():
                 self.add(f"{path}.{key}[{i}]", "must not be empty")
@@ -169,18 +112,6 @@ class _Checker:
             else:
                 values.append(item.strip())
         return tuple(values) if ok else None
-
-    def items(self, parent: dict, key: str, path: str) -> list | None:
-        if key not in parent:
-            return None
-        value = parent[key]
-        if not isinstance(value, list):
-            self.add(f"{path}.{key}", f"must be a list, not {_describe(value)}")
-            return None
-        if not value:
-            self.add(f"{path}.{key}", "must not be empty")
-            return None
-        return value
 
 
 LESSON_KEYS = {"code", "title", "objectives", "outline", "exercise", "homework"}
@@ -276,16 +207,7 @@ def load_curriculum(source: str | os.PathLike | Mapping | object) -> Curriculum:
         return _validate(dict(source), "curriculum")
     if not isinstance(source, str | os.PathLike):  # already-parsed JSON that is not an object
         return _validate(source, "curriculum")
-    path = Path(source)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise CurriculumError(
-            [Problem("$", f"cannot be read: {error.strerror or error}")], source=str(path)
-        ) from error
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise CurriculumError([Problem("$", f"is not valid JSON: {error}")], source=str(path)) from error
-    return _validate(raw, str(path))
+    return _validate(read_json(source, CurriculumError), str(Path(source)))
 
 
 @functools.cache
