@@ -13,11 +13,14 @@ from django.utils.translation import gettext as _
 
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
-from openiop.patients.models import EpisodeOfCare
+from openiop.patients.models import EpisodeOfCare, EpisodeStatus
+from openiop.treatment.models import ReviewReason
+from openiop.treatment.services import plan_review_trigger
 
 from ..models import CLOSED_STATUSES, LevelOfCare, LevelOfCareAssessment, Referral, ReferralStatus
 from ..rubric import RatingsError, Recommendation, Rubric, recommend
 from ..rubric_registry import check_levels
+from .admissions import LEVEL_ORDER
 from .referrals import _move
 
 # A reason of a word or two ("clinical", "disagree") says nothing the next reader can use.
@@ -135,7 +138,25 @@ def assessment_record(
                 "episode": str(episode.uuid) if episode is not None else None,
             },
         )
+        if _calls_for_step_up(episode, determined_level):
+            plan_review_trigger(
+                episode,
+                ReviewReason.STEP_UP,
+                detail=_("A level-of-care assessment on %(day)s determined %(level)s.")
+                % {"day": assessed_on.isoformat(), "level": rubric.level_title(determined_level)},
+                by=by,
+                request=request,
+            )
     return assessment
+
+
+def _calls_for_step_up(episode: EpisodeOfCare | None, determined_level: str) -> bool:
+    """Someone in IOP now assessed as needing more: their treatment plan is reviewed (issue 5's trigger)."""
+    return (
+        episode is not None
+        and episode.status == EpisodeStatus.ACTIVE
+        and LEVEL_ORDER.index(determined_level) > LEVEL_ORDER.index(LevelOfCare.INTENSIVE_OUTPATIENT)
+    )
 
 
 def _advance_referral(referral: Referral, *, by, assessed_on: datetime.date, now: datetime.datetime) -> None:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from openiop.audit.models import Action, AuditEvent
+from openiop.home.models import Task
 from openiop.intake.models import LevelOfCareAssessment, ReferralSource, ReferralStatus
 from openiop.intake.rubric_registry import get_rubric
 from openiop.intake.services import (
@@ -16,6 +17,7 @@ from openiop.intake.services import (
     referral_link_patient,
     referral_transition,
 )
+from openiop.treatment.models import PlanReview, ReviewReason
 
 DIMENSIONS = [
     "risk_of_harm",
@@ -182,3 +184,18 @@ def test_a_closed_referral_is_refused(world):
     with pytest.raises(ValidationError) as refused:
         record(world, referral=referral)
     assert "referral" in refused.value.message_dict
+
+
+def test_someone_in_iop_assessed_as_needing_more_gets_a_plan_review_on_the_clinicians_list(world):
+    episode = world.patient_a.episodes.get(status="active")
+    record(
+        world,
+        determined_level="partial_hospitalization",
+        override_reason="Daily panic attacks, cannot manage at home between sessions.",
+    )
+    review = PlanReview.objects.get(episode=episode, reason=ReviewReason.STEP_UP)
+    assert "Partial hospitalization" in review.detail
+    assert Task.objects.filter(assigned_to=world.alice, patient=world.patient_a).exists()
+    # An assessment that keeps the person in IOP raises nothing.
+    record(world)
+    assert PlanReview.objects.filter(episode=episode).count() == 1
