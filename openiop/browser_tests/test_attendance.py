@@ -25,7 +25,7 @@ def test_facilitator_marks_all_present_then_records_the_exceptions(page, world):
     (session,) = sessions_generate(program=world.program_a, week_start=last_monday, by=world.dana)
 
     sign_in(page, "alice", PASSWORD)
-    page.get_by_role("link", name="Sessions").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sessions").click()
     page.get_by_label("Week of").fill(last_monday.isoformat())
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_role("heading", level=2).first).to_contain_text(last_monday.strftime("%A"))

@@ -72,7 +72,8 @@ def test_auditor_sees_the_chart_view_and_the_refusal_in_the_audit_report(page, w
 def test_my_day_and_patient_list_work_on_a_phone(phone_page, world):
     sign_in(phone_page, "alice", PASSWORD)
     expect(phone_page.get_by_role("heading", level=1)).to_contain_text("My day")
-    expect(phone_page.get_by_role("link", name="Avery Synthetic")).to_be_visible()
+    caseload = phone_page.get_by_role("region", name="My caseload")
+    expect(caseload.get_by_role("link", name="Avery Synthetic")).to_be_visible()
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"page scrolls sideways on a phone ({width}px)"
     assert_accessible(phone_page)

@@ -17,7 +17,7 @@ def test_director_builds_reviews_and_publishes_the_week(page, world, settings):
     arrange_week(world)
 
     sign_in(page, "dana", PASSWORD)
-    page.get_by_role("link", name="Sessions").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sessions").click()
     page.get_by_role("link", name="Plan the week").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Plan the week: Adult MH")
     assert_accessible(page)

@@ -34,7 +34,7 @@ def test_director_changes_a_roster_from_a_date_then_cancels_a_session(page, worl
     (upcoming,) = sessions_generate(program=world.program_a, week_start=next_monday, by=world.dana)
 
     sign_in(page, "dana", PASSWORD)
-    page.get_by_role("link", name="Sessions").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sessions").click()
     page.get_by_label("Week of").fill(next_monday.isoformat())
     page.get_by_role("button", name="Show").click()
     page.get_by_role("link", name="Roster of Monday process group").click()
@@ -66,7 +66,7 @@ def test_director_changes_a_roster_from_a_date_then_cancels_a_session(page, worl
     assert set(held.attendees.values_list("episode", flat=True)) == {first.pk, second.pk}
     assert set(upcoming.attendees.values_list("episode", flat=True)) == {second.pk, newcomer.pk}
 
-    page.get_by_role("link", name="Sessions").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sessions").click()
     page.get_by_label("Week of").fill(next_monday.isoformat())
     page.get_by_role("button", name="Show").click()
     page.get_by_role("link", name="Cancel,").click()
