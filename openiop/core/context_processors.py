@@ -17,6 +17,8 @@ def navigation(request):
         items.append(("scheduling:calendar", "Calendar"))
     if user.has_perm("treatment.view_program_plans"):
         items.append(("treatment:program_index", "Treatment plans"))
+    if user.has_perm("measures.view_outcomes"):
+        items.append(("measures:outcomes_index", "Outcomes"))
     if user.has_perm("notes.use"):
         items.append(("notes:my_unsigned", "Notes"))
     if user.has_perm("skills.view_curriculum"):

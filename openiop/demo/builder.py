@@ -21,6 +21,9 @@ from openiop.accounts.models import Role, StaffProfile, User
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.home.models import Task
+from openiop.measures.demo_admin import load_demo_measures
+from openiop.measures.demo_trajectories import load_demo_trajectories
+from openiop.measures.models import Administration
 from openiop.notes.demo import load_demo_notes
 from openiop.patients.models import (
     CareTeamMember,
@@ -743,13 +746,19 @@ def _load_intake(result: LoadResult, plans, users, programs, patients, today: da
 
 
 def load_clinical_records(result: LoadResult, today: datetime.date) -> None:
-    """Treatment plans, safety plans, the skills curriculum with homework and practice, and notes: each
+    """Treatment plans, safety plans, the skills curriculum with homework and practice, notes, and
+    questionnaires with their alerts and trajectories: each
     app's own idempotent demo loader, in dependency order (notes link group entries to plan objectives
     and sessions to lessons)."""
     result.created["treatment plan versions"] += load_demo_treatment(today=today)
     result.created["safety and relapse-prevention plan versions"] += load_demo_safety(today=today)
     result.created["skills records"] += load_demo_skills(today=today)
     result.created["clinical notes"] += load_demo_notes(today=today)
+    if not Administration.objects.exists():
+        # Loaded once, as a whole, like the calendar: the weekly scores run up to `today`, so a load weeks
+        # later would otherwise add weeks (and the alerts and reviews they raise).
+        result.created["questionnaires"] += load_demo_measures(today=today)
+        result.created["questionnaires"] += load_demo_trajectories(today=today)
 
 
 @transaction.atomic

@@ -62,8 +62,18 @@ class MeasureSchedule(AuditedModel):
         return f"{self.instrument_code} {self.get_occasion_display()} ({self.program})"
 
 
+class AdministrationQuerySet(models.QuerySet):
+    def in_use(self):
+        """Administrations that count: not marked as entered in error (those stay, struck through)."""
+        return self.filter(entered_in_error_at__isnull=True)
+
+
 class Administration(AuditedModel):
-    """One completed (or partly completed) questionnaire of one patient, with its score as computed."""
+    """One completed (or partly completed) questionnaire of one patient, with its score as computed.
+
+    Never deleted: one entered in error (wrong patient, wrong form) is marked so, with who, when and why,
+    and then no longer counts for due questionnaires, trajectories or outcomes (`in_use()`).
+    """
 
     episode = models.ForeignKey(
         "patients.EpisodeOfCare", on_delete=models.PROTECT, related_name="administrations"
@@ -90,6 +100,17 @@ class Administration(AuditedModel):
     )
     result = models.JSONField(default=dict, help_text=_("The whole ScoreResult as computed at the time."))
     shared_with_patient = models.BooleanField(default=False)
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)
+    entered_in_error_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    entered_in_error_reason = models.TextField(blank=True)
+    # The non-urgent follow-up task raised by "clinician_review" flags (services.py), if any.
+    review_task = models.ForeignKey(
+        "home.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = AdministrationQuerySet.as_manager()
 
     class Meta:
         ordering = ["patient", "instrument_code", "completed_on", "created_at"]
@@ -97,6 +118,17 @@ class Administration(AuditedModel):
             models.Index(fields=["patient", "instrument_code", "completed_on"]),
             models.Index(fields=["episode", "instrument_code"]),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(entered_in_error_at__isnull=True)
+                | (~models.Q(entered_in_error_reason="") & models.Q(entered_in_error_by__isnull=False)),
+                name="measures_entered_in_error_has_reason",
+            ),
+        ]
+
+    @property
+    def entered_in_error(self) -> bool:
+        return self.entered_in_error_at is not None
 
     def __str__(self) -> str:
         return f"{self.instrument_code} {self.completed_on} ({self.total if self.total is not None else '—'})"
@@ -135,6 +167,11 @@ class MeasureAlert(AuditedModel):
         related_name="measure_alerts",
     )
     task = models.ForeignKey("home.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # When the primary clinician is away the alert is assigned to whoever covers (on call, else the
+    # director); the primary still gets a task, so they see on return what happened.
+    primary_task = models.ForeignKey(
+        "home.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     closing_action = models.CharField(max_length=30, choices=ClosingAction.choices, blank=True)
     closing_note = models.TextField(blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -159,3 +196,44 @@ class MeasureAlert(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.flag} ({self.get_status_display()})"
+
+
+class OnCall(AuditedModel):
+    """Who is on call for a program on a day: receives urgent alerts when the primary clinician is away."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="on_call_days")
+    day = models.DateField()
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["program", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "day"], name="measures_one_on_call_per_program_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinician} on call {self.day} ({self.program})"
+
+
+class StaffAbsence(AuditedModel):
+    """A staff member away (leave, training, illness) from one day to another, both included. While away,
+    their urgent alerts go to the program's on-call clinician."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="absences")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    reason = models.CharField(
+        max_length=120, blank=True, help_text=_("Short and non-clinical, e.g. 'Annual leave'.")
+    )
+
+    class Meta:
+        ordering = ["starts_on", "user"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="measures_absence_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} away {self.starts_on}–{self.ends_on}"
