@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "openiop.safety",
     "openiop.notes",
     "openiop.measures",
+    "openiop.coordination",
+    "openiop.fhir",
     "openiop.api",
     "openiop.demo",
 ]

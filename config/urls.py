@@ -15,6 +15,8 @@ urlpatterns = [
     path("safety/", include("openiop.safety.urls")),
     path("notes/", include("openiop.notes.urls")),
     path("measures/", include("openiop.measures.urls")),
+    path("coordination/", include("openiop.coordination.urls")),
+    path("fhir/r4/", include("openiop.fhir.urls")),
     path("audit/", include("openiop.audit.urls")),
     path("profile/", include("openiop.accounts.urls")),
     path("accounts/", include("allauth.urls")),

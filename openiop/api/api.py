@@ -7,6 +7,7 @@ forbids. The OpenAPI document stays at /api/v1/openapi.json.
 from ninja import NinjaAPI
 
 from . import (
+    coordination,
     intake_care,
     intake_referrals,
     me,
@@ -45,3 +46,4 @@ api.add_router("", safety.router)
 api.add_router("", notes.router)
 api.add_router("", measures.router)
 api.add_router("", measures_outcomes.router)
+api.add_router("", coordination.router)
