@@ -23,6 +23,8 @@ def navigation(request):
         items.append(("notes:my_unsigned", "Notes"))
     if user.has_perm("skills.view_curriculum"):
         items.append(("skills:curriculum", "Skills"))
+    if user.has_perm("coordination.view_providers"):
+        items.append(("coordination:provider_list", "Providers"))
     if user.has_perm("intake.work_referrals"):
         items.append(("intake:referral_board", "Referrals"))
     if user.has_perm("intake.work_referrals"):

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from openiop.accounts.models import User
+from openiop.coordination.models import Consent, Disclosure, Provider
 from openiop.demo.builder import load_demo
 from openiop.notes.models import GroupNote, GroupNoteEntry, Note, NoteStatus
 from openiop.patients.models import EpisodeStatus, Patient
@@ -37,6 +38,8 @@ def test_active_patients_have_plans_lessons_and_notes_and_a_reload_adds_nothing(
         plan = objective.goal.problem.plan
         assert plan.episode_id == entry.episode_id and plan.status == PlanStatus.ACTIVE
     assert GroupNote.objects.exists()
+    # Care coordination: demo providers, a Part 2 consent and one disclosure in the accounting.
+    assert Provider.objects.exists() and Consent.objects.exists() and Disclosure.objects.count() == 1
     assert not Patient.objects.filter(is_synthetic=False).exists()
     assert load_demo(today=TODAY).nothing_changed
 

@@ -49,6 +49,7 @@ def _without_the_calendar(monkeypatch):
     tasks load without them."""
     monkeypatch.setattr(builder, "load_scheduling", lambda *args, **kwargs: None)
     monkeypatch.setattr(builder, "load_clinical_records", lambda *args, **kwargs: None)
+    monkeypatch.setattr(builder, "load_demo_coordination", lambda *args, **kwargs: 0)
 
 
 @pytest.fixture

@@ -1,0 +1,194 @@
+"""External providers, a patient's external care team, consents and the accounting of disclosures."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from openiop.core.models import AuditedModel
+
+from . import consent_rules as cr
+
+# HIPAA 45 CFR 164.528 asks 6 years of accounting; 42 CFR Part 2 (2024, §2.24/§2.25 via HITECH 13405(c))
+# asks 3 years for TPO disclosures through an EHR. Issue 7 keeps every row at least 3 years: rows are never
+# deleted by the application; `retain_until` says when a records-retention job may consider them.
+ACCOUNTING_RETENTION_YEARS = 3
+
+
+class ProviderRole(models.TextChoices):
+    OUTPATIENT_THERAPIST = "outpatient_therapist", _("Outpatient therapist")
+    PSYCHIATRIST = "psychiatrist", _("Psychiatrist")
+    PRIMARY_CARE = "primary_care", _("Primary care provider")
+    RESIDENTIAL_PROGRAM = "residential_program", _("Residential program")
+    INPATIENT_PROGRAM = "inpatient_program", _("Inpatient program")
+    MAT_PRESCRIBER = "mat_prescriber", _("Medication for addiction treatment prescriber")
+    CASE_MANAGER = "case_manager", _("Case manager")
+    OTHER = "other", _("Other")
+
+
+class Provider(AuditedModel):
+    name = models.CharField(_("name"), max_length=160)
+    role = models.CharField(_("role"), max_length=32, choices=ProviderRole.choices)
+    organization = models.CharField(_("organization"), max_length=160, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    direct_address = models.EmailField(
+        _("secure messaging (Direct) address"),
+        blank=True,
+        help_text=_("The provider's Direct address for secure messaging, e.g. name@direct.example.org."),
+    )
+    npi = models.CharField(_("NPI"), max_length=10, blank=True, help_text=_("Optional: 10 digits."))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name", "organization", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organization})" if self.organization else self.name
+
+
+class ExternalCareTeamMember(AuditedModel):
+    """A provider outside the program who cares for the patient (their therapist, PCP, prescriber)."""
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="external_care_team"
+    )
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="patients")
+    role = models.CharField(_("role for this patient"), max_length=32, choices=ProviderRole.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["provider__name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "provider"], name="external_member_once_per_patient")
+        ]
+
+
+class ConsentKind(models.TextChoices):
+    TREATMENT = cr.TREATMENT, _("Consent to treatment")
+    HIPAA = cr.HIPAA, _("HIPAA authorization")
+    PART2 = cr.PART2, _("42 CFR Part 2 consent")
+
+
+class Category(models.TextChoices):
+    ATTENDANCE = cr.ATTENDANCE, _("Attendance and hours")
+    TREATMENT_PLAN = cr.TREATMENT_PLAN, _("Treatment plan")
+    MEASURES = cr.MEASURES, _("Measures (questionnaire scores)")
+    NOTES_SUMMARY = cr.NOTES_SUMMARY, _("Summary of progress notes")
+    SUD_NOTES = cr.SUD_NOTES, _("SUD counselling notes")
+    TRANSITION_PACKET = cr.TRANSITION_PACKET, _("Transition packet")
+
+
+class Purpose(models.TextChoices):
+    TREATMENT = cr.TREATMENT_PURPOSE, _("Treatment (continuity of care)")
+    PAYMENT = cr.PAYMENT, _("Payment")
+    OPERATIONS = cr.OPERATIONS, _("Health care operations")
+    LEGAL = cr.LEGAL, _("Legal proceedings")
+
+
+class Consent(AuditedModel):
+    """A consent signed by the patient on screen, witnessed by the staff member who recorded it."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="consents")
+    kind = models.CharField(_("kind"), max_length=24, choices=ConsentKind.choices)
+    # §2.31(a)(2): who may disclose. The program the patient is in, named when signed.
+    disclosing_party = models.CharField(_("who may disclose"), max_length=200)
+    recipient = models.ForeignKey(
+        Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="consents"
+    )
+    tpo = models.BooleanField(
+        _("single consent for treatment, payment and health care operations"), default=False
+    )
+    purposes = models.JSONField(_("purposes"), default=list)
+    categories = models.JSONField(_("information"), default=list)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    expiry_event = models.CharField(_("expires on this event"), max_length=200, blank=True)
+    signed_name = models.CharField(_("name typed by the patient"), max_length=160)
+    signed_on = models.DateField(_("date signed"))
+    signed_at = models.DateTimeField(_("recorded at"))
+    witnessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revocation_note = models.CharField(_("how the patient revoked"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-signed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.signed_on})"
+
+    @property
+    def is_authorization(self) -> bool:
+        return self.kind in cr.AUTHORIZING_KINDS
+
+    def expires_at(self) -> datetime.datetime | None:
+        """A consent expiring on a date holds through that whole (local) day."""
+        from django.utils import timezone
+
+        if self.expires_on is None:
+            return None
+        next_day = self.expires_on + datetime.timedelta(days=1)
+        return timezone.make_aware(datetime.datetime.combine(next_day, datetime.time()))
+
+    def status_at(self, moment: datetime.datetime) -> str:
+        if self.revoked_at is not None and self.revoked_at <= moment:
+            return "revoked"
+        expires = self.expires_at()
+        if expires is not None and expires <= moment:
+            return "expired"
+        return "active"
+
+    def category_labels(self) -> list[str]:
+        return [Category(c).label for c in self.categories if c in Category.values]
+
+    def purpose_labels(self) -> list[str]:
+        return [Purpose(p).label for p in self.purposes if p in Purpose.values]
+
+    def recipient_text(self) -> str:
+        if self.tpo:
+            return str(
+                _(
+                    "My treating providers, health plans, third-party payers, and people helping to operate this program"
+                )
+            )
+        return str(self.recipient) if self.recipient else ""
+
+    def as_record(self) -> cr.ConsentRecord:
+        return cr.ConsentRecord(
+            id=str(self.uuid),
+            kind=self.kind,
+            valid_from=self.signed_at,
+            purposes=frozenset(self.purposes),
+            categories=frozenset(self.categories),
+            recipient_id=str(self.recipient.uuid) if self.recipient_id else None,
+            tpo=self.tpo,
+            expires_at=self.expires_at(),
+            revoked_at=self.revoked_at,
+        )
+
+
+class Disclosure(AuditedModel):
+    """One release of records that left the system: the accounting of disclosures row."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="disclosures")
+    recipient = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="disclosures")
+    recipient_text = models.CharField(_("recipient"), max_length=330)  # as it was named when disclosed
+    purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices)
+    categories = models.JSONField(_("information"), default=list)
+    description = models.CharField(_("description"), max_length=300)
+    media_type = models.CharField(_("format"), max_length=80)
+    part2 = models.BooleanField(_("contains Part 2 records"), default=False)
+    consents = models.ManyToManyField(Consent, related_name="disclosures")
+    disclosed_at = models.DateTimeField(_("disclosed at"))
+    disclosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sha256 = models.CharField(_("SHA-256 of what left"), max_length=64)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    retain_until = models.DateField(_("kept at least until"))
+
+    class Meta:
+        ordering = ["-disclosed_at", "-id"]
+
+    def category_labels(self) -> list[str]:
+        return [Category(c).label for c in self.categories if c in Category.values]

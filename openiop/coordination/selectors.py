@@ -1,0 +1,82 @@
+"""Reads of the coordination app. Patient loads check the rules and audit once (via patients.selectors)."""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from openiop.audit.models import Action
+from openiop.core.access import refuse
+from openiop.patients.selectors import BreakGlassRequired, patient_for_user
+
+from .models import Consent, Disclosure, ExternalCareTeamMember, Provider
+
+VIEW = "coordination.view_patient_consents"
+RECORD = "coordination.record_patient_consent"
+DISCLOSE = "coordination.disclose_patient"
+
+
+def providers(*, text: str = "", active_only: bool = False) -> QuerySet[Provider]:
+    found = Provider.objects.all()
+    if active_only:
+        found = found.filter(active=True)
+    for word in text.split():
+        found = found.filter(name__icontains=word) | found.filter(organization__icontains=word)
+    return found.order_by("name", "organization", "id")
+
+
+def patient_for_coordination(
+    request, patient_uuid, *, permission: str = VIEW, audit: bool = True, action=Action.VIEW, detail=None
+):
+    """The patient, if the user may act with `permission`; audits the access (once) unless `audit` is off.
+
+    Reading follows the chart (break-the-glass raises BreakGlassRequired); writing and disclosing refuse."""
+    try:
+        patient = patient_for_user(request, patient_uuid, action=action, audit=False)
+    except BreakGlassRequired as needed:
+        if permission == VIEW:
+            raise
+        refuse(request, permission=permission, patient=needed.patient, obj=needed.patient)
+    if permission != VIEW and not request.user.has_perm(permission, patient):
+        refuse(request, permission=permission, patient=patient, obj=patient)
+    if audit:
+        from openiop.audit.services import audit_record
+
+        audit_record(action=action, request=request, patient=patient, obj=patient, detail=detail or {})
+    return patient
+
+
+def consent_for_user(request, consent_uuid, *, permission: str = VIEW, audit: bool = True) -> Consent:
+    consent = get_object_or_404(
+        Consent.objects.select_related("patient", "recipient", "witnessed_by"), uuid=consent_uuid
+    )
+    patient_for_coordination(
+        request,
+        consent.patient.uuid,
+        permission=permission,
+        audit=audit,
+        detail={"consent": str(consent.uuid)},
+    )
+    return consent
+
+
+def consents_of(patient) -> QuerySet[Consent]:
+    return Consent.objects.filter(patient=patient).select_related("recipient", "witnessed_by", "revoked_by")
+
+
+def consent_rows(patient, *, now=None) -> list[tuple[Consent, str]]:
+    now = now or timezone.now()
+    return [(consent, consent.status_at(now)) for consent in consents_of(patient)]
+
+
+def external_team_of(patient) -> QuerySet[ExternalCareTeamMember]:
+    return ExternalCareTeamMember.objects.filter(patient=patient).select_related("provider")
+
+
+def disclosures_of(patient) -> QuerySet[Disclosure]:
+    """The accounting of disclosures of a patient, newest first: what the portal (issue 8) will show them."""
+    return (
+        Disclosure.objects.filter(patient=patient)
+        .select_related("recipient", "disclosed_by")
+        .prefetch_related("consents")
+        .order_by("-disclosed_at", "-id")
+    )

@@ -1,0 +1,379 @@
+"""Writes of the coordination app: the provider directory, external care team, consents, and the one
+disclosure service through which every release of records leaves the system.
+
+Each service is atomic and writes its one audit event.
+"""
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from weasyprint import HTML
+
+from openiop.audit.models import Action, Outcome
+from openiop.audit.services import audit_record
+from openiop.core.pdf import data_only_fetcher
+from openiop.safety.content import name_matches
+
+from . import consent_rules as cr
+from .models import (
+    ACCOUNTING_RETENTION_YEARS,
+    Consent,
+    Disclosure,
+    ExternalCareTeamMember,
+    Provider,
+)
+
+PDF = "application/pdf"
+
+# 42 CFR §2.32(a)(1), "Statement 1", as amended by the 2024 final rule (89 FR 12472, Feb. 16, 2024;
+# https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2/subpart-C/section-2.32). Every
+# disclosure with the patient's written consent carries it, with a copy of the consent (§2.32(b)).
+PART2_NOTICE = (
+    "This record which has been disclosed to you is protected by Federal confidentiality rules (42 CFR part 2). "
+    "These rules prohibit you from using or disclosing this record, or testimony that describes the information "
+    "contained in this record, in any civil, criminal, administrative, or legislative proceedings by any Federal, "
+    "State, or local authority, against the patient, unless authorized by the consent of the patient, except as "
+    "provided at 42 CFR 2.12(c)(5) or as authorized by a court in accordance with 42 CFR 2.64 or 2.65. In "
+    "addition, the Federal rules prohibit you from making any other use or disclosure of this record unless at "
+    "least one of the following applies: (i) Further use or disclosure is expressly permitted by the written "
+    "consent of the individual whose information is being disclosed in this record or as otherwise permitted by "
+    "42 CFR part 2. (ii) You are a covered entity or business associate and have received the record for "
+    "treatment, payment, or health care operations, or (iii) You have received the record from a covered entity "
+    "or business associate as permitted by 45 CFR part 164, subparts A and E. A general authorization for the "
+    "release of medical or other information is NOT sufficient to meet the required elements of written consent "
+    "to further use or redisclose the record (see 42 CFR 2.31)."
+)
+# §2.32(a)(2), "Statement 2": also written into the PDF's metadata, where a receiving system can read it.
+PART2_NOTICE_SHORT = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
+
+
+class DisclosureRefused(ValidationError):
+    """The consent engine refused: nothing left the system. `decision` says why."""
+
+    def __init__(self, decision: cr.Decision):
+        super().__init__(decision.message, code=decision.reason)
+        self.decision = decision
+
+
+@dataclass(frozen=True)
+class PdfSource:
+    """A PDF document the disclosure service renders itself, so that for Part 2 content it can add the
+    §2.32 notice and the consent copy before computing the digest of exactly what leaves."""
+
+    template: str
+    context: dict
+
+
+# --- providers -----------------------------------------------------------------------------------------------
+
+PROVIDER_FIELDS = ("name", "role", "organization", "phone", "direct_address", "npi", "active")
+
+
+@transaction.atomic
+def provider_create(*, by, request=None, **fields) -> Provider:
+    provider = Provider(
+        **{k: fields[k] for k in PROVIDER_FIELDS if k in fields}, created_by=by, updated_by=by
+    )
+    provider.full_clean()
+    provider.save()
+    audit_record(action=Action.CREATE, request=request, actor=by, obj=provider, detail={"record": "provider"})
+    return provider
+
+
+@transaction.atomic
+def provider_update(*, provider: Provider, by, request=None, **fields) -> Provider:
+    changed = sorted(k for k in PROVIDER_FIELDS if k in fields and getattr(provider, k) != fields[k])
+    for key in changed:
+        setattr(provider, key, fields[key])
+    provider.updated_by = by
+    provider.full_clean()
+    provider.save()
+    audit_record(
+        action=Action.UPDATE,
+        request=request,
+        actor=by,
+        obj=provider,
+        detail={"record": "provider", "fields": changed},
+    )
+    return provider
+
+
+@transaction.atomic
+def external_member_add(*, patient, provider: Provider, role: str, note: str = "", by, request=None):
+    if ExternalCareTeamMember.objects.filter(patient=patient, provider=provider).exists():
+        raise ValidationError({"provider": "This provider is already on the patient's external care team."})
+    member = ExternalCareTeamMember(
+        patient=patient, provider=provider, role=role, note=note, created_by=by, updated_by=by
+    )
+    member.full_clean()
+    member.save()
+    audit_record(
+        action=Action.CREATE,
+        request=request,
+        actor=by,
+        patient=patient,
+        obj=member,
+        detail={"record": "external_care_team_member", "provider": str(provider.uuid)},
+    )
+    return member
+
+
+# --- consents ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    patient,
+    kind: str,
+    disclosing_party: str,
+    signed_name: str,
+    signed_on: datetime.date,
+    by,
+    recipient: Provider | None = None,
+    tpo: bool = False,
+    purposes: list[str] = (),
+    categories: list[str] = (),
+    expires_on: datetime.date | None = None,
+    expiry_event: str = "",
+    request=None,
+) -> Consent:
+    """Record a consent the patient signed on screen (typed full name and date), witnessed by `by`.
+
+    Authorizations (HIPAA, Part 2) must carry every §2.31 element: who discloses, the information, the
+    recipient or a single TPO consent, the purpose and an expiry date or event; the combination rules of
+    the consent engine apply. Raises ValidationError by field."""
+    today = timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if not name_matches(
+        signed_name,
+        given=patient.legal_given_name,
+        family=patient.legal_family_name,
+        preferred=patient.preferred_name,
+    ):
+        errors["signed_name"] = ["Type the patient's full name as on their record (first and last name)."]
+    if signed_on > today:
+        errors["signed_on"] = ["The date signed cannot be in the future."]
+    purposes, categories = sorted(set(purposes)), sorted(set(categories))
+    if kind in cr.AUTHORIZING_KINDS:
+        if not disclosing_party.strip():
+            errors["disclosing_party"] = ["Name who may disclose (the program)."]
+        if expires_on is None and not expiry_event.strip():
+            errors["expires_on"] = ["Give an expiry date or an expiry event."]
+        if expires_on is not None and expires_on < signed_on:
+            errors["expires_on"] = ["The expiry date is before the date signed."]
+        problems = cr.form_problems(
+            kind=kind,
+            purposes=purposes,
+            categories=categories,
+            tpo=tpo,
+            recipient_id=str(recipient.uuid) if recipient else None,
+        )
+        if problems:
+            errors.setdefault("__all__", []).extend(problems)
+    else:
+        recipient, tpo, purposes, categories = None, False, [], []
+    if errors:
+        raise ValidationError(errors)
+    consent = Consent.objects.create(
+        patient=patient,
+        kind=kind,
+        disclosing_party=disclosing_party.strip(),
+        recipient=recipient,
+        tpo=tpo,
+        purposes=purposes,
+        categories=categories,
+        expires_on=expires_on,
+        expiry_event=expiry_event.strip(),
+        signed_name=signed_name.strip(),
+        signed_on=signed_on,
+        signed_at=timezone.now(),
+        witnessed_by=by,
+        created_by=by,
+        updated_by=by,
+    )
+    audit_record(
+        action=Action.CREATE,
+        request=request,
+        actor=by,
+        patient=patient,
+        obj=consent,
+        detail={"record": "consent", "kind": kind},
+    )
+    return consent
+
+
+@transaction.atomic
+def consent_revoke(*, consent: Consent, note: str, by, request=None) -> Consent:
+    """The patient revoked the consent (§2.31(a)(6)); it allows nothing from this moment on."""
+    if not note.strip():
+        raise ValidationError({"note": "Say how the patient revoked (in writing, in person, by phone)."})
+    changed = Consent.objects.filter(pk=consent.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(),
+        revoked_by=by,
+        revocation_note=note.strip(),
+        updated_by=by,
+        updated_at=timezone.now(),
+    )
+    if not changed:
+        raise ValidationError("This consent was already revoked.")
+    consent.refresh_from_db()
+    audit_record(
+        action=Action.UPDATE,
+        request=request,
+        actor=by,
+        patient=consent.patient,
+        obj=consent,
+        detail={"record": "consent", "change": "revoked"},
+    )
+    return consent
+
+
+# --- disclosure ----------------------------------------------------------------------------------------------
+
+
+def check_disclosure(
+    *, patient, recipient: Provider, purpose: str, categories, part2: bool, at=None
+) -> cr.Decision:
+    """Ask the consent engine, now (or `at`), with every consent the patient ever signed."""
+    consents = [c.as_record() for c in Consent.objects.filter(patient=patient).select_related("recipient")]
+    request = cr.DisclosureRequest(
+        recipient_id=str(recipient.uuid),
+        purpose=purpose,
+        categories=frozenset(categories),
+        at=at or timezone.now(),
+        part2=part2,
+    )
+    return cr.decide(consents, request)
+
+
+def _render_pdf(source: PdfSource, *, notice_context: dict | None) -> bytes:
+    """The document; for Part 2 content with a first page carrying the §2.32 notice and the consent copy,
+    and the short notice in the PDF's metadata (streams uncompressed so it can be read from the bytes)."""
+    fetcher = data_only_fetcher
+    body = HTML(
+        string=render_to_string(source.template, source.context),
+        url_fetcher=fetcher(),
+        base_url="about:blank",
+    )
+    if notice_context is None:
+        return body.write_pdf()
+    notice_html = render_to_string("coordination/pdf/part2_notice.html", notice_context)
+    notice = HTML(string=notice_html, url_fetcher=fetcher(), base_url="about:blank").render()
+    document = body.render()
+    merged = notice.copy(list(notice.pages) + list(document.pages))
+    return merged.write_pdf(uncompressed_pdf=True)
+
+
+def disclose(
+    *,
+    patient,
+    recipient: Provider,
+    purpose: str,
+    categories,
+    document: bytes | PdfSource,
+    media_type: str,
+    description: str,
+    by,
+    part2: bool = True,
+    request=None,
+) -> tuple[Disclosure, bytes]:
+    """Release `document` to `recipient` if, at this moment, valid consents cover this recipient, purpose and
+    information; otherwise raise DisclosureRefused (audited as a refusal) and nothing leaves.
+
+    Records in this IOP are substance-use disorder treatment records, so `part2` defaults to True. For Part 2
+    content the §2.32 notice and a copy of each covering consent accompany the document: a `PdfSource` is
+    rendered with them; raw bytes cannot be stamped, so they are refused for Part 2 content. Returns the
+    accounting row and exactly the bytes that leave (their SHA-256 is on the row)."""
+    categories = sorted(set(categories))
+    if not description.strip():
+        raise ValidationError({"description": "Describe what is disclosed."})
+    now = timezone.now()
+    decision = check_disclosure(
+        patient=patient, recipient=recipient, purpose=purpose, categories=categories, part2=part2, at=now
+    )
+    if not decision.allowed:
+        audit_record(
+            action=Action.EXPORT,
+            request=request,
+            actor=by,
+            patient=patient,
+            obj=recipient,
+            outcome=Outcome.REFUSED,
+            detail={
+                "disclosure": "refused",
+                "reason": decision.reason,
+                "purpose": purpose,
+                "categories": categories,
+            },
+        )
+        raise DisclosureRefused(decision)
+    consents = list(
+        Consent.objects.filter(uuid__in=decision.consent_ids).select_related("recipient", "witnessed_by")
+    )
+    if isinstance(document, PdfSource):
+        media_type = PDF
+        notice_context = (
+            {
+                "notice": PART2_NOTICE,
+                "short_notice": PART2_NOTICE_SHORT,
+                "consents": consents,
+                "patient": patient,
+                "recipient": recipient,
+                "disclosed_at": now,
+            }
+            if part2
+            else None
+        )
+        content = _render_pdf(document, notice_context=notice_context)
+    elif part2:
+        raise ValueError("Part 2 content must be given as a PdfSource so the §2.32 notice can be attached")
+    else:
+        content = bytes(document)
+    with transaction.atomic():
+        disclosure = Disclosure.objects.create(
+            patient=patient,
+            recipient=recipient,
+            recipient_text=str(recipient),
+            purpose=purpose,
+            categories=categories,
+            description=description.strip(),
+            media_type=media_type,
+            part2=part2,
+            disclosed_at=now,
+            disclosed_by=by,
+            sha256=hashlib.sha256(content).hexdigest(),
+            size=len(content),
+            retain_until=_years_after(timezone.localdate(now), ACCOUNTING_RETENTION_YEARS),
+            created_by=by,
+            updated_by=by,
+        )
+        disclosure.consents.set(consents)
+        audit_record(
+            action=Action.EXPORT,
+            request=request,
+            actor=by,
+            patient=patient,
+            obj=disclosure,
+            detail={
+                "disclosure": str(disclosure.uuid),
+                "recipient": str(recipient.uuid),
+                "purpose": purpose,
+                "categories": categories,
+                "sha256": disclosure.sha256,
+                "consents": sorted(decision.consent_ids),
+            },
+        )
+    return disclosure, content
+
+
+def _years_after(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
