@@ -1,2 +1,39 @@
+from django.urls import path, register_converter
+
+from . import views
+
+
+class FhirIdConverter:
+    """FHIR ids: letters, digits, "-" and ".", up to 64 characters."""
+
+    regex = r"[A-Za-z0-9\-\.]{1,64}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(FhirIdConverter, "fhirid")
+
 app_name = "fhir"
-urlpatterns = []
+urlpatterns = [
+    path("metadata", views.metadata, name="metadata"),
+    path("Patient", views.patient_type, name="patient_type"),
+    path("Patient/<fhirid:resource_id>", views.patient_read, name="patient_read"),
+    path("EpisodeOfCare", views.episode_type, name="episode_type"),
+    path("EpisodeOfCare/<fhirid:resource_id>", views.episode_read, name="episode_read"),
+    path("CareTeam", views.care_team_type, name="care_team_type"),
+    path("CareTeam/<fhirid:resource_id>", views.care_team_read, name="care_team_read"),
+    path("Questionnaire", views.questionnaire_type, name="questionnaire_type"),
+    path("Questionnaire/<fhirid:resource_id>", views.questionnaire_read, name="questionnaire_read"),
+    path("QuestionnaireResponse", views.questionnaire_response_type, name="questionnaire_response_type"),
+    path(
+        "QuestionnaireResponse/<fhirid:resource_id>",
+        views.questionnaire_response_read,
+        name="questionnaire_response_read",
+    ),
+    path("Observation", views.observation_type, name="observation_type"),
+    path("Observation/<fhirid:resource_id>", views.observation_read, name="observation_read"),
+]
