@@ -246,6 +246,28 @@ def note_update(
     return note
 
 
+def _sign_draft(record, *, version: int, by, now) -> tuple[bool, object]:
+    """Sign a draft note or group note at `version` in one conditional UPDATE, so a stale or already
+    signed record is refused on every database. Awaits co-signature when the author is supervised;
+    late when signed more than 24 h after the service. Returns (late, cosigner)."""
+    cosigner = _supervisor_of(by)
+    late = timeliness.is_late(_service_end(record), now)
+    model = type(record)
+    changed = model.objects.filter(pk=record.pk, status=NoteStatus.DRAFT, version=version).update(
+        status=NoteStatus.AWAITING_COSIGNATURE if cosigner else NoteStatus.SIGNED,
+        signed_at=now,
+        cosigner=cosigner,
+        is_late=late,
+        version=F("version") + 1,
+        updated_by=by,
+        updated_at=now,
+    )
+    if not changed:
+        raise _refused_change(model, record.pk)
+    record.refresh_from_db()
+    return late, cosigner
+
+
 def note_sign(*, note: Note, version: int, by, request=None, now: datetime.datetime | None = None) -> Note:
     """Sign and lock the draft its author read (`version`). Every required section must be filled in.
     Staff marked as supervised sign into "awaiting co-signature" by their supervisor."""
@@ -259,21 +281,8 @@ def note_sign(*, note: Note, version: int, by, request=None, now: datetime.datet
         clean_content(note_format, note.content, signing=True)
     except ContentError as error:
         raise _content_error(error) from None
-    cosigner = _supervisor_of(by)
-    late = timeliness.is_late(_service_end(note), now)
     with transaction.atomic():
-        changed = Note.objects.filter(pk=note.pk, status=NoteStatus.DRAFT, version=version).update(
-            status=NoteStatus.AWAITING_COSIGNATURE if cosigner else NoteStatus.SIGNED,
-            signed_at=now,
-            cosigner=cosigner,
-            is_late=late,
-            version=F("version") + 1,
-            updated_by=by,
-            updated_at=now,
-        )
-        if not changed:
-            raise _refused_change(Note, note.pk)
-        note.refresh_from_db()
+        late, cosigner = _sign_draft(note, version=version, by=by, now=now)
         audit_record(
             action=Action.UPDATE,
             request=request,
@@ -597,20 +606,7 @@ def group_note_sign(
                     if not getattr(group_note, name)
                 }
             )
-        cosigner = _supervisor_of(by)
-        late = timeliness.is_late(_service_end(group_note), now)
-        changed = GroupNote.objects.filter(pk=group_note.pk, status=NoteStatus.DRAFT, version=version).update(
-            status=NoteStatus.AWAITING_COSIGNATURE if cosigner else NoteStatus.SIGNED,
-            signed_at=now,
-            cosigner=cosigner,
-            is_late=late,
-            version=F("version") + 1,
-            updated_by=by,
-            updated_at=now,
-        )
-        if not changed:
-            raise _refused_change(GroupNote, group_note.pk)
-        group_note.refresh_from_db()
+        late, cosigner = _sign_draft(group_note, version=version, by=by, now=now)
         audit_record(
             action=Action.UPDATE,
             request=request,
