@@ -30,6 +30,18 @@ RESOURCES = {
             ("code", "token", "LOINC code, e.g. http://loinc.org|44261-6."),
         ),
     ),
+    "CarePlan": (
+        ("read", "search-type"),
+        (("patient", "reference", "Required. The active signed treatment plan version."),),
+    ),
+    "Goal": (
+        ("read", "search-type"),
+        (("patient", "reference", "Required. Goals of the active signed treatment plan."),),
+    ),
+    "Appointment": (
+        ("read", "search-type"),
+        (("patient", "reference", "Required. The patient's own session bookings, newest first."),),
+    ),
 }
 PAGING = (
     ("_count", "number", "Page size (default 20, at most 100)."),

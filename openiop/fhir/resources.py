@@ -1,11 +1,19 @@
 """From the models to the pure mappings: the only place that reads model fields for FHIR."""
 
+import datetime
+
+from django.utils import timezone
+
 from openiop.measures.models import Administration
 from openiop.measures.registry import get_instrument
 from openiop.patients.models import EpisodeOfCare, Patient
+from openiop.scheduling.models import SessionAttendee, SessionStatus
+from openiop.treatment.models import Goal, TreatmentPlan
 
 from .mapping.measures import questionnaire_response_resource, total_observation_resource
 from .mapping.patient import care_team_resource, episode_resource, patient_resource
+from .mapping.plan import care_plan_resource, goal_resource
+from .mapping.schedule import appointment_id, appointment_resource
 
 
 def patient_to_fhir(patient: Patient) -> dict:
@@ -95,4 +103,101 @@ def observation_to_fhir(administration: Administration) -> dict:
         entered_in_error=administration.entered_in_error,
         completed_on=administration.completed_on,
         issued=administration.created_at,
+    )
+
+
+def care_plan_to_fhir(plan: TreatmentPlan) -> dict:
+    """A signed plan version (active or superseded) with its problems, goals and interventions."""
+    problems = list(
+        plan.problems.prefetch_related("goals__interventions__responsible").order_by("position", "id")
+    )
+    goals = [goal for problem in problems for goal in problem.goals.all()]
+    return care_plan_resource(
+        id=plan.uuid,
+        updated_at=plan.updated_at,
+        patient_id=plan.episode.patient.uuid,
+        episode_id=plan.episode.uuid,
+        status=plan.status,
+        number=plan.number,
+        program=plan.episode.program.name,
+        activated_at=plan.activated_at,
+        superseded_at=plan.superseded_at,
+        author=plan.responsible_clinician.display_name if plan.responsible_clinician else "",
+        strengths=plan.strengths,
+        discharge_criteria=plan.discharge_criteria,
+        replaces_id=plan.based_on.uuid if plan.based_on else None,
+        problems=[(problem.icd10_code, problem.description) for problem in problems],
+        goal_ids=[goal.uuid for goal in goals],
+        activities=[
+            (
+                str(intervention.get_modality_display()),
+                intervention.description,
+                intervention.frequency,
+                intervention.responsible.display_name,
+                goal.uuid,
+            )
+            for goal in goals
+            for intervention in goal.interventions.all()
+        ],
+    )
+
+
+def _total_loinc(instrument_code: str) -> str:
+    if not instrument_code:
+        return ""
+    try:
+        return get_instrument(instrument_code).loinc.total or ""
+    except LookupError:
+        return ""
+
+
+def goal_to_fhir(goal: Goal) -> dict:
+    """One goal of a signed plan version; load it with `problem__plan__episode__patient`."""
+    plan = goal.problem.plan
+    return goal_resource(
+        id=goal.uuid,
+        updated_at=plan.updated_at,
+        patient_id=plan.episode.patient.uuid,
+        plan_status=plan.status,
+        text=goal.text,
+        problem=(goal.problem.icd10_code, goal.problem.description),
+        start=plan.activated_at.date() if plan.activated_at else None,
+        objectives=[
+            {
+                "text": objective.text,
+                "baseline": objective.baseline,
+                "target": objective.target,
+                "target_date": objective.target_date,
+                "measure_instrument": objective.measure_instrument,
+                "measure_loinc": _total_loinc(objective.measure_instrument),
+            }
+            for objective in goal.objectives.all()
+        ],
+    )
+
+
+def booking_updated_at(booking: SessionAttendee) -> datetime.datetime:
+    """A booking changes with its session and when attendance is recorded."""
+    return max(filter(None, (booking.session.updated_at, booking.recorded_at)))
+
+
+def appointment_to_fhir(booking: SessionAttendee) -> dict:
+    """One patient's booking; load it with session__session_type, session__room, episode__patient and
+    prefetched session__clinicians. Never the video link."""
+    session = booking.session
+    zone = timezone.get_current_timezone()
+    return appointment_resource(
+        id=appointment_id(session.uuid, booking.pk),
+        updated_at=booking_updated_at(booking),
+        patient_id=booking.episode.patient.uuid,
+        session_type=session.session_type.name,
+        group=session.session_type.is_group,
+        start=datetime.datetime.combine(session.date, session.start_time, tzinfo=zone),
+        end=datetime.datetime.combine(session.date, session.end_time, tzinfo=zone),
+        session_cancelled=session.status == SessionStatus.CANCELLED,
+        attendance=booking.status,
+        cancel_reason=session.cancel_reason,
+        clinicians=[clinician.display_name for clinician in session.clinicians.all()],
+        room=("Telehealth" if session.room.is_telehealth else session.room.name) if session.room else "",
+        created=session.created_at,
     )

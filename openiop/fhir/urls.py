@@ -36,4 +36,10 @@ urlpatterns = [
     ),
     path("Observation", views.observation_type, name="observation_type"),
     path("Observation/<fhirid:resource_id>", views.observation_read, name="observation_read"),
+    path("CarePlan", views.care_plan_type, name="care_plan_type"),
+    path("CarePlan/<fhirid:resource_id>", views.care_plan_read, name="care_plan_read"),
+    path("Goal", views.goal_type, name="goal_type"),
+    path("Goal/<fhirid:resource_id>", views.goal_read, name="goal_read"),
+    path("Appointment", views.appointment_type, name="appointment_type"),
+    path("Appointment/<fhirid:resource_id>", views.appointment_read, name="appointment_read"),
 ]

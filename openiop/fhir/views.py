@@ -1,7 +1,7 @@
-"""/fhir/r4/: read and search for Patient, EpisodeOfCare, CareTeam, Questionnaire, QuestionnaireResponse and
-Observation; create for QuestionnaireResponse. See capability.py for exactly what is offered.
+"""/fhir/r4/: read and search for Patient, EpisodeOfCare, CareTeam, Questionnaire, QuestionnaireResponse,
+Observation, CarePlan, Goal and Appointment; create for QuestionnaireResponse. See capability.py for exactly what is offered.
 
-The pages' permissions apply (patients.view_chart through the same loaders); break-the-glass is web-only.
+The pages' permissions apply (patients.view_chart, treatment.view_plan through the same loaders); break-the-glass is web-only.
 Every read of a patient's data leaves one audit event with "channel": "fhir"; writes are audited by the
 measures service. Searches about a patient's record require `patient=`.
 """
@@ -26,6 +26,9 @@ from openiop.measures.selectors import administration_for_user, break_glass_deta
 from openiop.measures.services import PossibleDuplicate, administration_record
 from openiop.patients.models import EpisodeOfCare
 from openiop.patients.selectors import current_episode, patient_census, patient_for_user
+from openiop.scheduling.models import SessionAttendee
+from openiop.treatment.models import LOCKED_STATUSES, Goal, PlanStatus, TreatmentPlan
+from openiop.treatment.selectors import plan_for_user
 
 from .bundle import search_params, searchset
 from .capability import capability_statement
@@ -35,8 +38,12 @@ from .mapping.common import LOINC, RECORD_NUMBER_SYSTEM, etag, instant, version_
 from .mapping.measures import questionnaire_id, questionnaire_resource, questionnaire_url
 from .outcomes import FhirError, Issue
 from .resources import (
+    appointment_to_fhir,
+    booking_updated_at,
+    care_plan_to_fhir,
     care_team_to_fhir,
     episode_to_fhir,
+    goal_to_fhir,
     observation_to_fhir,
     patient_to_fhir,
     response_to_fhir,
@@ -44,6 +51,7 @@ from .resources import (
 
 CHART = "patients.list_patients"  # the gate; each patient is then checked against patients.view_chart
 MEASURES = "measures.view"  # the gate; each patient against measures.view_patient (the chart)
+PLANS = "treatment.view_plans"  # the gate; each patient against treatment.view_plan (the care team)
 
 
 def _base(request) -> str:
@@ -457,3 +465,124 @@ def _questionnaire_response_create(request):
     return fhir_json(
         resource, status=201, headers={"Location": location, "ETag": etag(administration.updated_at)}
     )
+
+
+# --- CarePlan and Goal (treatment plans) ---------------------------------------------------------------------
+# Only signed versions are plans of record: a draft or a version awaiting signatures is not found. Searches
+# return the active version (and its goals); a superseded version stays readable by id, as `revoked`.
+
+
+def _plan_patient(request, params):
+    patient = _patient_param(request, params)
+    if not request.user.has_perm("treatment.view_plan", patient):
+        refuse(request, permission="treatment.view_plan", patient=patient, obj=patient)
+    return patient
+
+
+def _signed_plan(request, plan_uuid) -> TreatmentPlan:
+    plan = plan_for_user(request, plan_uuid, audit=False)  # the plan pages' check, or refusal
+    if plan.status not in LOCKED_STATUSES:
+        raise Http404
+    return plan
+
+
+def _goals():
+    return (
+        Goal.objects.select_related("problem__plan__episode__patient", "problem__plan__episode__program")
+        .prefetch_related("objectives")
+        .order_by("problem__position", "problem__id", "position", "id")
+    )
+
+
+@fhir_policy(PLANS)
+def care_plan_type(request):
+    params, page = search_params(request.GET, ("patient",), required=("patient",))
+    patient = _plan_patient(request, params)
+    plans = (
+        TreatmentPlan.objects.filter(episode__patient=patient, status=PlanStatus.ACTIVE)
+        .select_related("episode__patient", "episode__program", "responsible_clinician", "based_on")
+        .order_by("-activated_at", "-id")
+    )
+    return _page(
+        request,
+        "CarePlan",
+        queryset=plans,
+        params=params,
+        page=page,
+        to_fhir=care_plan_to_fhir,
+        object_type="treatment.treatmentplan",
+        patient=patient,
+    )
+
+
+@fhir_policy(PLANS)
+def care_plan_read(request, resource_id: str):
+    plan = _signed_plan(request, _id(resource_id))
+    _audit_view(request, patient=plan.episode.patient, obj=plan, resource_type="CarePlan")
+    return _read(care_plan_to_fhir(plan), plan.updated_at)
+
+
+@fhir_policy(PLANS)
+def goal_type(request):
+    params, page = search_params(request.GET, ("patient",), required=("patient",))
+    patient = _plan_patient(request, params)
+    goals = _goals().filter(problem__plan__episode__patient=patient, problem__plan__status=PlanStatus.ACTIVE)
+    return _page(
+        request,
+        "Goal",
+        queryset=goals,
+        params=params,
+        page=page,
+        to_fhir=goal_to_fhir,
+        object_type="treatment.goal",
+        patient=patient,
+    )
+
+
+@fhir_policy(PLANS)
+def goal_read(request, resource_id: str):
+    goal = get_object_or_404(_goals(), uuid=_id(resource_id))
+    plan = _signed_plan(request, goal.problem.plan.uuid)
+    _audit_view(request, patient=plan.episode.patient, obj=goal, resource_type="Goal")
+    return _read(goal_to_fhir(goal), plan.updated_at)
+
+
+# --- Appointment (scheduling) --------------------------------------------------------------------------------
+# A patient's bookings follow the chart, as the weekly hours ledger does. Each booking is its own Appointment
+# (see mapping/schedule.py for the id), so a group session never shows who else is in it.
+
+
+def _bookings():
+    return SessionAttendee.objects.select_related(
+        "session__session_type", "session__room", "episode__patient"
+    ).prefetch_related("session__clinicians")
+
+
+@fhir_policy(CHART)
+def appointment_type(request):
+    params, page = search_params(request.GET, ("patient",), required=("patient",))
+    patient = _patient_param(request, params)
+    bookings = (
+        _bookings().filter(episode__patient=patient).order_by("-session__date", "-session__start_time", "-pk")
+    )
+    return _page(
+        request,
+        "Appointment",
+        queryset=bookings,
+        params=params,
+        page=page,
+        to_fhir=appointment_to_fhir,
+        object_type="scheduling.sessionattendee",
+        patient=patient,
+    )
+
+
+@fhir_policy(CHART)
+def appointment_read(request, resource_id: str):
+    session_part, _, booking_part = resource_id.partition(".")
+    if not booking_part.isdigit():
+        raise Http404
+    booking = get_object_or_404(_bookings(), session__uuid=_id(session_part), pk=int(booking_part))
+    patient = patient_for_user(request, booking.episode.patient.uuid, audit=False)
+    _audit_view(request, patient=patient, obj=booking, resource_type="Appointment")
+    return _read(appointment_to_fhir(booking), booking_updated_at(booking))

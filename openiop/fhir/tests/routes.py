@@ -9,6 +9,8 @@ from openiop.core.tests.roles import CLINICAL, ROLES, only
 from openiop.measures.tests.routes import PHQ9_CALM, record
 
 CHART_READERS = ("alice", "paul", "ivan", "dana")  # bob must break the glass, which FHIR refuses
+PLAN_READERS = ("alice", "paul", "dana")  # treatment.view_plan: the care team and the director
+PLAN_GATE = ("alice", "bob", "paul", "dana", "charlie")  # treatment.view_plans: treating roles, directors
 
 
 def walk_table(*allowed, **special):
@@ -18,6 +20,50 @@ def walk_table(*allowed, **special):
 
 def searching_without_patient():
     return walk_table(**{role: "status 400" for role in CLINICAL})
+
+
+def plan_searching_without_patient():
+    return walk_table(**{role: "status 400" for role in PLAN_GATE})
+
+
+def active_plan(w):
+    if not hasattr(w, "fhir_plan"):
+        from openiop.treatment.tests.factories import active_plan_of
+
+        w.fhir_plan = active_plan_of(w)
+    return w.fhir_plan
+
+
+def plan_goal(w):
+    return active_plan(w).problems.get().goals.get()
+
+
+def group_booking(w):
+    """patient_a's booking in a group session led by alice (the walk's session, or one made here)."""
+    if not hasattr(w, "session"):
+        import datetime
+
+        from openiop.scheduling.models import Session, SessionAttendee, SessionKind, SessionType
+
+        session_type, _ = SessionType.objects.get_or_create(
+            name="Group therapy", defaults={"kind": SessionKind.GROUP_THERAPY, "default_minutes": 180}
+        )
+        w.session = Session.objects.create(
+            program=w.program_a,
+            session_type=session_type,
+            date=datetime.date(2026, 11, 16),
+            start_time=datetime.time(9),
+            end_time=datetime.time(12),
+        )
+        w.session.clinicians.set([w.alice])
+        SessionAttendee.objects.create(session=w.session, episode=active_episode(w))
+    return w.session.attendees.get(episode__patient=w.patient_a)
+
+
+def booking(w):
+    """The Appointment id of patient_a's group booking."""
+    attendee = group_booking(w)
+    return f"{w.session.uuid}.{attendee.pk}"
 
 
 def administration(w):
@@ -60,4 +106,10 @@ ROUTES = {
         lambda w: {"resource_id": administration(w).uuid},
         walk_table(*CHART_READERS),
     ),
+    "fhir:care_plan_type": ("get", lambda w: {}, plan_searching_without_patient()),
+    "fhir:care_plan_read": ("get", lambda w: {"resource_id": active_plan(w).uuid}, walk_table(*PLAN_READERS)),
+    "fhir:goal_type": ("get", lambda w: {}, plan_searching_without_patient()),
+    "fhir:appointment_type": ("get", lambda w: {}, searching_without_patient()),
+    "fhir:appointment_read": ("get", lambda w: {"resource_id": booking(w)}, walk_table(*CHART_READERS)),
+    "fhir:goal_read": ("get", lambda w: {"resource_id": plan_goal(w).uuid}, walk_table(*PLAN_READERS)),
 }
