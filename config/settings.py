@@ -287,4 +287,10 @@ OPENIOP_NOT_ON_TRACK_WEEKS = int(os.environ.get("OPENIOP_NOT_ON_TRACK_WEEKS", "4
 # Seconds the schedule optimizer may search when a director builds a week (Plan the week).
 OPENIOP_PLANNING_TIME_LIMIT = int(os.environ.get("OPENIOP_PLANNING_TIME_LIMIT", "10"))
 
+# How disclosures are sent by Direct secure messaging (openiop/coordination/transport.py): the default logs
+# the envelope only; "openiop.coordination.transport.FileDirectBackend" writes to var/outbox/ for the demo.
+OPENIOP_DIRECT_BACKEND = os.environ.get(
+    "OPENIOP_DIRECT_BACKEND", "openiop.coordination.transport.LogDirectBackend"
+)
+
 ADMIN_ENABLED = True

@@ -1,5 +1,5 @@
 """Care coordination through the API: the provider directory (search, add), a patient's consents (read,
-record, revoke) and the accounting of disclosures.
+record, revoke), ending an external care-team membership and the accounting of disclosures.
 
 Each operation applies the policies of its web page: the same gate, then the same loader
 (`patient_for_coordination`, `consent_for_user`), which checks the rules with the patient; unknown objects
@@ -8,7 +8,8 @@ reason is asked for and reviewed there), so a caller who would need it gets 403.
 pages' forms (the NPI check digit, the attestations of a consent) and then by the services, which apply
 the consent engine's combination rules (42 CFR §2.31) and write the one audit event of each change. Reads
 of PHI are audited as the pages audit them (with "channel": "api"). Disclosing itself stays on the web
-page, where the document is built and handed over.
+page, where the document is built and handed over (downloaded or sent by Direct). Consents signed on
+paper are recorded on the page too, where the scan is uploaded; the API records consents signed on screen.
 """
 
 from uuid import UUID
@@ -19,7 +20,7 @@ from ninja.errors import ValidationError as InputError
 from ninja.responses import Status
 
 from openiop.coordination import services
-from openiop.coordination.forms import ConsentForm, ProviderForm, RevokeForm
+from openiop.coordination.forms import ConsentForm, ExternalMemberEndForm, ProviderForm, RevokeForm
 from openiop.coordination.selectors import (
     DISCLOSE,
     RECORD,
@@ -27,6 +28,7 @@ from openiop.coordination.selectors import (
     consent_for_user,
     consents_of,
     disclosures_of,
+    external_member_for_user,
     patient_for_coordination,
     providers,
 )
@@ -37,6 +39,8 @@ from .coordination_schemas import (
     ConsentIn,
     ConsentOut,
     DisclosureOut,
+    ExternalMemberEndIn,
+    ExternalMemberOut,
     ProviderIn,
     ProviderOut,
     ProviderQuery,
@@ -117,7 +121,7 @@ def consent_list(request, patient_uuid: UUID):
     """Every consent the patient signed, newest first, with its status now (active, expired, revoked).
     Follows the chart."""
     patient = _patient(request, patient_uuid, detail={"page": "consents", "channel": "api"})
-    return list(consents_of(patient).select_related("patient"))
+    return list(consents_of(patient).select_related("patient", "document"))
 
 
 @router.post(
@@ -139,10 +143,9 @@ def consent_create(request, patient_uuid: UUID, payload: ConsentIn):
     form = ConsentForm(data)
     if not form.is_valid():
         raise _form_errors(form)
-    fields = dict(form.cleaned_data)
-    for key in ("revocation_explained", "witnessed"):
-        fields.pop(key)
-    consent = services.consent_record(patient=patient, by=request.auth, request=request, **fields)
+    consent = services.consent_record(
+        patient=patient, by=request.auth, request=request, **form.consent_fields()
+    )
     return Status(201, consent)
 
 
@@ -168,6 +171,39 @@ def consent_revoke(request, consent_uuid: UUID, payload: RevokeIn):
             raise  # a field's error ("note"): 422
         raise ApiProblem(409, " ".join(error.messages)) from None
     return consent
+
+
+# --- the external care team -------------------------------------------------------------------------------
+
+
+@router.post(
+    "/external-team/{member_uuid}/end",
+    response={200: ExternalMemberOut, **CONFLICT_RESPONSES},
+    url_name="external_member_end",
+)
+@api_policy("coordination.record_consents")
+def external_member_end(request, member_uuid: UUID, payload: ExternalMemberEndIn):
+    """The provider no longer cares for the patient: the membership ends (today unless `ended_on` says
+    otherwise) and stays as history, never deleted. A reason is required; the end date cannot be in the
+    future nor before the provider was added (422). 409 if it has already ended. Who records consents: the
+    care team, the program's director and intake coordinators."""
+    member = external_member_for_user(request, member_uuid, audit=False)
+    form = ExternalMemberEndForm(payload.dict())
+    if not form.is_valid():
+        raise _form_errors(form)
+    try:
+        member = services.external_member_end(
+            member=member,
+            ended_on=form.cleaned_data["ended_on"],
+            reason=form.cleaned_data["reason"],
+            by=request.auth,
+            request=request,
+        )
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise  # a field's error: 422
+        raise ApiProblem(409, " ".join(error.messages)) from None
+    return member
 
 
 # --- the accounting of disclosures -------------------------------------------------------------------------

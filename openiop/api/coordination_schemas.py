@@ -123,6 +123,11 @@ class ConsentOut(Schema):
     signed_on: datetime.date
     signed_at: datetime.datetime
     witnessed_by: StaffRefOut
+    signature_method: Literal["on_screen", "paper"] = Field(
+        description="Signed on screen (witnessed_by witnessed it) or on paper (witnessed_by recorded it)."
+    )
+    paper_received_by: str = Field(description="Who received the signed paper form (paper only).")
+    scan_sha256: str | None = Field(description="SHA-256 of the scan of the signed paper form, if any.")
     revoked_at: datetime.datetime | None
     revoked_by: StaffRefOut | None
     revocation_note: str
@@ -142,6 +147,35 @@ class ConsentOut(Schema):
     @staticmethod
     def resolve_recipient_text(consent):
         return consent.recipient_text()
+
+    @staticmethod
+    def resolve_scan_sha256(consent):
+        scan = consent.scan
+        return scan.sha256 if scan is not None else None
+
+
+# --- the external care team -------------------------------------------------------------------------------
+
+
+class ExternalMemberEndIn(Schema):
+    ended_on: datetime.date | None = Field(
+        None, description="The last day of the membership; today if omitted."
+    )
+    reason: str = Field(max_length=200, description="Why the provider no longer cares for the patient.")
+
+
+class ExternalMemberOut(Schema):
+    uuid: UUID
+    patient: UUID
+    provider: ProviderRefOut
+    role: str
+    note: str
+    ended_on: datetime.date | None
+    end_reason: str
+
+    @staticmethod
+    def resolve_patient(member):
+        return member.patient.uuid
 
 
 # --- the accounting of disclosures -------------------------------------------------------------------------

@@ -35,10 +35,10 @@ def test_summary_refused_without_consent_then_sent_with_the_notice(page, world):
     page.get_by_label("Treatment (continuity of care)").check()
     page.get_by_label("Or expires on this event").fill("Discharge from the program")
     page.get_by_label("I explained to the patient").check()
-    page.get_by_label("Patient's full name, typed by the patient").fill(
+    page.get_by_label("Patient's full name, as signed").fill(
         f"{patient.legal_given_name} {patient.legal_family_name}"
     )
-    page.get_by_label("The patient read this consent").check()
+    page.get_by_label("Signed on screen: the patient read this consent").check()
     page.get_by_role("button", name="Record the consent").click()
     expect(page.get_by_role("status")).to_contain_text("Consent recorded.")
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category, ConsentKind, Provider, ProviderRole, Purpose
+from .models import Category, ConsentKind, Provider, ProviderRole, Purpose, SignatureMethod
 from .npi import npi_valid
 
 
@@ -80,26 +80,85 @@ class ConsentForm(forms.Form):
         ),
         error_messages={"required": _("Explain the right to revoke to the patient, then confirm it here.")},
     )
+    signature_method = forms.ChoiceField(
+        label=_("How was it signed?"),
+        choices=SignatureMethod.choices,
+        initial=SignatureMethod.ON_SCREEN,
+        widget=forms.RadioSelect,
+        required=False,  # the API records on-screen consents only and does not send it
+    )
     signed_name = forms.CharField(
-        label=_("Patient's full name, typed by the patient"),
+        label=_("Patient's full name, as signed"),
         max_length=160,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
-        help_text=_("The patient types their first and last name as their signature."),
+        help_text=_(
+            "On screen, the patient types their first and last name as their signature. On paper, type the name the patient signed."
+        ),
     )
     signed_on = forms.DateField(
         label=_("Date the patient signed"), widget=forms.DateInput(attrs={"type": "date"})
     )
     witnessed = forms.BooleanField(
         label=_(
-            "The patient read this consent and typed their name in front of me; I witness their signature."
+            "Signed on screen: the patient read this consent and typed their name in front of me; I witness their signature."
         ),
-        error_messages={"required": _("Confirm that you witnessed the patient's signature.")},
+        required=False,  # required when signed on screen (clean)
     )
+    scan = forms.FileField(
+        label=_("Scan of the signed paper form"),
+        required=False,
+        help_text=_("PDF, PNG or JPEG, at most 10 MB."),
+    )
+    received_by = forms.CharField(
+        label=_("Who received the signed paper form"),
+        max_length=160,
+        required=False,
+        help_text=_("The staff member the patient handed the signed form to."),
+    )
+
+    # What the form asks beyond the consent itself: attestations and how it was signed.
+    NOT_CONSENT_FIELDS = ("revocation_explained", "witnessed", "signature_method", "scan", "received_by")
 
     def __init__(self, *args, program_name: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["signed_on"].initial = timezone.localdate()
         self.fields["disclosing_party"].initial = program_name
+
+    def clean(self):
+        data = super().clean()
+        data["signature_method"] = data.get("signature_method") or SignatureMethod.ON_SCREEN
+        if data["signature_method"] == SignatureMethod.ON_SCREEN:
+            if not data.get("witnessed"):
+                self.add_error("witnessed", _("Confirm that you witnessed the patient's signature."))
+        else:
+            if not data.get("scan"):
+                self.add_error("scan", _("Upload the scan of the signed paper form."))
+            if not (data.get("received_by") or "").strip():
+                self.add_error("received_by", _("Say who received the signed paper form."))
+        return data
+
+    @property
+    def signed_on_paper(self) -> bool:
+        return self.cleaned_data.get("signature_method") == SignatureMethod.PAPER
+
+    def consent_fields(self) -> dict:
+        """The cleaned data the consent services take (`consent_record`)."""
+        return {k: v for k, v in self.cleaned_data.items() if k not in self.NOT_CONSENT_FIELDS}
+
+
+class ExternalMemberEndForm(forms.Form):
+    ended_on = forms.DateField(
+        label=_("Ended on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label=_("Why it ended"),
+        max_length=200,
+        help_text=_("For example: the patient moved; care transferred to another prescriber."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ended_on"].initial = timezone.localdate()
 
 
 class RevokeForm(forms.Form):
@@ -110,11 +169,34 @@ class RevokeForm(forms.Form):
     )
 
 
+class RecipientChoiceField(forms.ModelChoiceField):
+    """Providers, with their Direct address when they have one: those can receive by Direct."""
+
+    def label_from_instance(self, obj):
+        if obj.direct_address:
+            return _("%(provider)s · Direct: %(address)s") % {"provider": obj, "address": obj.direct_address}
+        return str(obj)
+
+
 class SummaryForm(forms.Form):
-    recipient = forms.ModelChoiceField(
+    recipient = RecipientChoiceField(
         label=_("Send to"), queryset=Provider.objects.filter(active=True), to_field_name="uuid"
     )
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices, initial=Purpose.TREATMENT)
     include_plan = forms.BooleanField(
         label=_("Include the active treatment plan goals"), required=False, initial=True
     )
+    delivery = forms.ChoiceField(
+        choices=[("download", _("Download the PDF")), ("direct", _("Send by Direct"))], required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        data["delivery"] = data.get("delivery") or "download"
+        recipient = data.get("recipient")
+        if data["delivery"] == "direct" and recipient is not None and not recipient.direct_address:
+            self.add_error(
+                "recipient",
+                _("This provider has no Direct address in the directory: download the PDF instead."),
+            )
+        return data

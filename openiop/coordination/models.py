@@ -1,6 +1,7 @@
 """External providers, a patient's external care team, consents and the accounting of disclosures."""
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -56,12 +57,25 @@ class ExternalCareTeamMember(AuditedModel):
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="patients")
     role = models.CharField(_("role for this patient"), max_length=32, choices=ProviderRole.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # Ending a membership keeps the row as history (who cared for the patient, and until when); the FHIR
+    # CareTeam shows it as participant.period.end.
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(_("why it ended"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["provider__name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["patient", "provider"], name="external_member_once_per_patient")
+            # Once per patient while current; an ended membership may be followed by a new one.
+            models.UniqueConstraint(
+                fields=["patient", "provider"],
+                condition=models.Q(ended_on__isnull=True),
+                name="external_member_current_once_per_patient",
+            )
         ]
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_on is None
 
 
 class ConsentKind(models.TextChoices):
@@ -86,8 +100,14 @@ class Purpose(models.TextChoices):
     LEGAL = cr.LEGAL, _("Legal proceedings")
 
 
+class SignatureMethod(models.TextChoices):
+    ON_SCREEN = "on_screen", _("Signed on screen, in front of me")
+    PAPER = "paper", _("Signed on a paper form, which I scan and upload")
+
+
 class Consent(AuditedModel):
-    """A consent signed by the patient on screen, witnessed by the staff member who recorded it."""
+    """A consent signed by the patient on screen, witnessed by the staff member who recorded it, or signed
+    on paper, whose scan is kept with it (`ConsentDocument`) and recorded by `witnessed_by`."""
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="consents")
     kind = models.CharField(_("kind"), max_length=24, choices=ConsentKind.choices)
@@ -107,6 +127,13 @@ class Consent(AuditedModel):
     signed_on = models.DateField(_("date signed"))
     signed_at = models.DateTimeField(_("recorded at"))
     witnessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signature_method = models.CharField(
+        _("how it was signed"),
+        max_length=16,
+        choices=SignatureMethod.choices,
+        default=SignatureMethod.ON_SCREEN,
+    )
+    paper_received_by = models.CharField(_("who received the signed paper form"), max_length=160, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -155,6 +182,18 @@ class Consent(AuditedModel):
             )
         return str(self.recipient) if self.recipient else ""
 
+    @property
+    def signed_on_paper(self) -> bool:
+        return self.signature_method == SignatureMethod.PAPER
+
+    @property
+    def scan(self) -> "ConsentDocument | None":
+        """The scan of the signed paper form, if any."""
+        try:
+            return self.document
+        except ConsentDocument.DoesNotExist:
+            return None
+
     def as_record(self) -> cr.ConsentRecord:
         return cr.ConsentRecord(
             id=str(self.uuid),
@@ -167,6 +206,26 @@ class Consent(AuditedModel):
             expires_at=self.expires_at(),
             revoked_at=self.revoked_at,
         )
+
+
+def consent_document_path(instance, filename: str) -> str:
+    # Never the uploaded name on disk: a random name under the private media root (as referral documents).
+    return f"consents/{instance.consent.uuid}/{uuid.uuid4().hex}"
+
+
+class ConsentDocument(AuditedModel):
+    """The scan of a consent the patient signed on paper: PDF, PNG or JPEG, recognised by its first bytes;
+    its SHA-256 goes into the copy of the consent that accompanies a disclosure."""
+
+    consent = models.OneToOneField(Consent, on_delete=models.PROTECT, related_name="document")
+    file = models.FileField(upload_to=consent_document_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=60)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class Disclosure(AuditedModel):
@@ -192,3 +251,36 @@ class Disclosure(AuditedModel):
 
     def category_labels(self) -> list[str]:
         return [Category(c).label for c in self.categories if c in Category.values]
+
+
+class TransmissionStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Transmission(AuditedModel):
+    """One electronic send of a disclosure's document (Direct secure messaging), and its attempts.
+
+    The disclosure happened once (`disclose`); a failed send is retried with the very bytes that were
+    disclosed, whose SHA-256 is on the accounting row. They are kept in `pending_content` until the send
+    succeeds and cleared then: regenerating the document would give other bytes and another digest."""
+
+    disclosure = models.ForeignKey(Disclosure, on_delete=models.PROTECT, related_name="transmissions")
+    channel = models.CharField(_("channel"), max_length=16, default="direct")
+    address = models.CharField(_("address"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=200)
+    attachment_name = models.CharField(_("attachment"), max_length=120)
+    status = models.CharField(
+        _("status"), max_length=12, choices=TransmissionStatus.choices, default=TransmissionStatus.QUEUED
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    pending_content = models.BinaryField(_("bytes waiting to be sent"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.address} ({self.status})"

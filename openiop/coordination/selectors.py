@@ -8,7 +8,7 @@ from openiop.audit.models import Action
 from openiop.core.access import refuse
 from openiop.patients.selectors import BreakGlassRequired, patient_for_user
 
-from .models import Consent, Disclosure, ExternalCareTeamMember, Provider
+from .models import Consent, Disclosure, ExternalCareTeamMember, Provider, Transmission
 
 VIEW = "coordination.view_patient_consents"
 RECORD = "coordination.record_patient_consent"
@@ -69,7 +69,45 @@ def consent_rows(patient, *, now=None) -> list[tuple[Consent, str]]:
 
 
 def external_team_of(patient) -> QuerySet[ExternalCareTeamMember]:
-    return ExternalCareTeamMember.objects.filter(patient=patient).select_related("provider")
+    """The providers outside the program who care for the patient now."""
+    return ExternalCareTeamMember.objects.filter(patient=patient, ended_on__isnull=True).select_related(
+        "provider"
+    )
+
+
+def external_team_history(patient) -> QuerySet[ExternalCareTeamMember]:
+    """Ended memberships, most recently ended first: who cared for the patient before."""
+    return (
+        ExternalCareTeamMember.objects.filter(patient=patient, ended_on__isnull=False)
+        .select_related("provider")
+        .order_by("-ended_on", "provider__name", "id")
+    )
+
+
+def external_member_for_user(request, member_uuid, *, permission: str = RECORD, audit: bool = True):
+    member = get_object_or_404(
+        ExternalCareTeamMember.objects.select_related("patient", "provider"), uuid=member_uuid
+    )
+    patient_for_coordination(
+        request,
+        member.patient.uuid,
+        permission=permission,
+        audit=audit,
+        detail={"external_care_team_member": str(member.uuid)},
+    )
+    return member
+
+
+def transmission_for_user(request, transmission_uuid, *, permission: str = DISCLOSE) -> Transmission:
+    """A transmission of a disclosure, if the user may disclose for its patient (no audit: the action does)."""
+    transmission = get_object_or_404(
+        Transmission.objects.select_related("disclosure__patient", "disclosure__recipient"),
+        uuid=transmission_uuid,
+    )
+    patient_for_coordination(
+        request, transmission.disclosure.patient.uuid, permission=permission, audit=False
+    )
+    return transmission
 
 
 def disclosures_of(patient) -> QuerySet[Disclosure]:
@@ -77,6 +115,6 @@ def disclosures_of(patient) -> QuerySet[Disclosure]:
     return (
         Disclosure.objects.filter(patient=patient)
         .select_related("recipient", "disclosed_by")
-        .prefetch_related("consents")
+        .prefetch_related("consents", "transmissions")
         .order_by("-disclosed_at", "-id")
     )

@@ -6,6 +6,8 @@ Each service is atomic and writes its one audit event.
 
 import datetime
 import hashlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -23,9 +25,13 @@ from . import consent_rules as cr
 from .models import (
     ACCOUNTING_RETENTION_YEARS,
     Consent,
+    ConsentDocument,
     Disclosure,
     ExternalCareTeamMember,
     Provider,
+    SignatureMethod,
+    Transmission,
+    TransmissionStatus,
 )
 
 PDF = "application/pdf"
@@ -69,6 +75,31 @@ class PdfSource:
     context: dict
 
 
+FHIR_JSON = "application/fhir+json"
+PART2_ACT_CODES = ("42CFRPart2", "NORDSCLCD")  # v3-ActCode: the law, and its refrain policy
+
+
+@dataclass(frozen=True)
+class FhirBundleSource:
+    """A FHIR Bundle the disclosure service serializes itself. `build(notice_context)` returns the Bundle
+    (a dict); `notice_context` is None unless the content is Part 2, when it holds the §2.32 notice and the
+    covering consents (as for the PDF's notice page) and the Bundle must carry them: its meta.security
+    labels 42CFRPart2 and NORDSCLCD and the notice text. `disclose` checks both before anything leaves,
+    then hashes exactly the serialized bytes it returns."""
+
+    build: Callable[[dict | None], dict]
+
+
+def _render_bundle(source: FhirBundleSource, *, notice_context: dict | None) -> bytes:
+    bundle = source.build(notice_context)
+    content = json.dumps(bundle, ensure_ascii=False, separators=(",", ":")).encode()
+    if notice_context is not None:
+        labels = {s.get("code") for s in bundle.get("meta", {}).get("security", [])}
+        if not set(PART2_ACT_CODES) <= labels or notice_context["notice"].encode() not in content:
+            raise ValueError("A Part 2 FHIR Bundle must carry the 42CFRPart2 labels and the §2.32 notice")
+    return content
+
+
 # --- providers -----------------------------------------------------------------------------------------------
 
 PROVIDER_FIELDS = ("name", "role", "organization", "phone", "direct_address", "npi", "active")
@@ -105,7 +136,9 @@ def provider_update(*, provider: Provider, by, request=None, **fields) -> Provid
 
 @transaction.atomic
 def external_member_add(*, patient, provider: Provider, role: str, note: str = "", by, request=None):
-    if ExternalCareTeamMember.objects.filter(patient=patient, provider=provider).exists():
+    if ExternalCareTeamMember.objects.filter(
+        patient=patient, provider=provider, ended_on__isnull=True
+    ).exists():
         raise ValidationError({"provider": "This provider is already on the patient's external care team."})
     member = ExternalCareTeamMember(
         patient=patient, provider=provider, role=role, note=note, created_by=by, updated_by=by
@@ -276,20 +309,22 @@ def disclose(
     recipient: Provider,
     purpose: str,
     categories,
-    document: bytes | PdfSource,
+    document: bytes | PdfSource | FhirBundleSource,
     media_type: str,
     description: str,
     by,
     part2: bool = True,
     request=None,
+    audit_detail: dict | None = None,
 ) -> tuple[Disclosure, bytes]:
     """Release `document` to `recipient` if, at this moment, valid consents cover this recipient, purpose and
     information; otherwise raise DisclosureRefused (audited as a refusal) and nothing leaves.
 
     Records in this IOP are substance-use disorder treatment records, so `part2` defaults to True. For Part 2
     content the §2.32 notice and a copy of each covering consent accompany the document: a `PdfSource` is
-    rendered with them; raw bytes cannot be stamped, so they are refused for Part 2 content. Returns the
-    accounting row and exactly the bytes that leave (their SHA-256 is on the row)."""
+    rendered with them, a `FhirBundleSource` built with them; raw bytes cannot be stamped, so they are refused
+    for Part 2 content. Returns the accounting row and exactly the bytes that leave (their SHA-256 is on the
+    row). `audit_detail` is added to the audit event (e.g. the channel and what the document holds)."""
     categories = sorted(set(categories))
     if not description.strip():
         raise ValidationError({"description": "Describe what is disclosed."})
@@ -310,14 +345,15 @@ def disclose(
                 "reason": decision.reason,
                 "purpose": purpose,
                 "categories": categories,
+                **(audit_detail or {}),
             },
         )
         raise DisclosureRefused(decision)
     consents = list(
         Consent.objects.filter(uuid__in=decision.consent_ids).select_related("recipient", "witnessed_by")
     )
-    if isinstance(document, PdfSource):
-        media_type = PDF
+    if isinstance(document, (PdfSource, FhirBundleSource)):
+        media_type = PDF if isinstance(document, PdfSource) else FHIR_JSON
         notice_context = (
             {
                 "notice": PART2_NOTICE,
@@ -330,7 +366,10 @@ def disclose(
             if part2
             else None
         )
-        content = _render_pdf(document, notice_context=notice_context)
+        if isinstance(document, PdfSource):
+            content = _render_pdf(document, notice_context=notice_context)
+        else:
+            content = _render_bundle(document, notice_context=notice_context)
     elif part2:
         raise ValueError("Part 2 content must be given as a PdfSource so the §2.32 notice can be attached")
     else:
@@ -367,6 +406,7 @@ def disclose(
                 "categories": categories,
                 "sha256": disclosure.sha256,
                 "consents": sorted(decision.consent_ids),
+                **(audit_detail or {}),
             },
         )
     return disclosure, content
@@ -377,3 +417,225 @@ def _years_after(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
+
+
+# --- scanned paper consents ----------------------------------------------------------------------------------
+
+
+def _scan_problems(upload) -> tuple[list[str], str | None]:
+    """Problems of an uploaded scan and its real type. The referral documents' rules: PDF, PNG or JPEG
+    recognised by their first bytes (never by name or declared type), at most 10 MB."""
+    from openiop.intake.services.referrals import MAX_DOCUMENT_BYTES, sniff_document_type
+
+    if upload is None:
+        return ["Upload the scan of the signed paper form."], None
+    if upload.size > MAX_DOCUMENT_BYTES:
+        return ["The file is larger than 10 MB."], None
+    head = upload.read(16)
+    upload.seek(0)
+    content_type = sniff_document_type(head)
+    if content_type is None:
+        return ["Only PDF, PNG and JPEG files can be uploaded."], None
+    return [], content_type
+
+
+@transaction.atomic
+def consent_record_scanned(*, patient, scan, received_by: str, by, request=None, **fields) -> Consent:
+    """Record a consent the patient signed on paper, with the scan of the signed form.
+
+    The consent carries the same elements as one signed on screen (`consent_record` checks them: the name
+    the patient signed, the date, and for authorizations every §2.31 element); `by` records it, and
+    `received_by` says who received the signed paper. The scan is stored under the private media root with
+    its SHA-256, which the copy of the consent accompanying a disclosure quotes. Any problem, with the scan
+    or the consent, raises ValidationError by field and nothing is written."""
+    problems, content_type = _scan_problems(scan)
+    errors: dict[str, list[str]] = {}
+    if problems:
+        errors["scan"] = problems
+    if not received_by.strip():
+        errors["received_by"] = ["Say who received the signed paper form."]
+    try:
+        consent = consent_record(patient=patient, by=by, request=request, **fields)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)  # rolls back the consent and its audit event
+    Consent.objects.filter(pk=consent.pk).update(
+        signature_method=SignatureMethod.PAPER, paper_received_by=received_by.strip()
+    )
+    consent.signature_method, consent.paper_received_by = SignatureMethod.PAPER, received_by.strip()
+    digest = hashlib.sha256()
+    for chunk in scan.chunks():
+        digest.update(chunk)
+    scan.seek(0)
+    document = ConsentDocument(
+        consent=consent,
+        original_name=(scan.name or "scan")[:200],
+        content_type=content_type,
+        size=scan.size,
+        sha256=digest.hexdigest(),
+        created_by=by,
+        updated_by=by,
+    )
+    document.file.save("scan", scan, save=False)  # last: a failure above leaves no file behind
+    document.save()
+    audit_record(
+        action=Action.CREATE,
+        request=request,
+        actor=by,
+        patient=patient,
+        obj=document,
+        detail={"record": "consent_scan", "consent": str(consent.uuid), "sha256": document.sha256},
+    )
+    return consent
+
+
+# --- ending an external care-team membership ------------------------------------------------------------------
+
+
+@transaction.atomic
+def external_member_end(
+    *, member: ExternalCareTeamMember, reason: str, by, ended_on: datetime.date | None = None, request=None
+) -> ExternalCareTeamMember:
+    """The provider no longer cares for the patient: the membership ends on `ended_on` (today by default)
+    and stays as history; it is never deleted."""
+    ended_on = ended_on or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if not reason.strip():
+        errors["reason"] = ["Say why the provider no longer cares for the patient."]
+    if ended_on > timezone.localdate():
+        errors["ended_on"] = ["The end date cannot be in the future."]
+    elif ended_on < timezone.localdate(member.created_at):
+        errors["ended_on"] = ["The end date is before the provider was added to the care team."]
+    if errors:
+        raise ValidationError(errors)
+    changed = ExternalCareTeamMember.objects.filter(pk=member.pk, ended_on__isnull=True).update(
+        ended_on=ended_on, end_reason=reason.strip()[:200], updated_by=by, updated_at=timezone.now()
+    )
+    if not changed:
+        raise ValidationError("This membership has already ended.")
+    member.refresh_from_db()
+    audit_record(
+        action=Action.UPDATE,
+        request=request,
+        actor=by,
+        patient=member.patient,
+        obj=member,
+        detail={"record": "external_care_team_member", "change": "ended", "ended_on": ended_on.isoformat()},
+    )
+    return member
+
+
+# --- sending a disclosure by Direct ----------------------------------------------------------------------------
+
+
+class TransmissionRefused(ValidationError):
+    """A retry the consent engine no longer allows (the consent was revoked or expired since)."""
+
+
+def transmission_send(
+    *, disclosure: Disclosure, content: bytes, attachment_name: str, by, request=None
+) -> Transmission:
+    """Send what `disclose` released (`content`, exactly: its SHA-256 must be the accounting row's) to the
+    recipient's Direct address, through the OPENIOP_DIRECT_BACKEND. The transmission is recorded first, with
+    the bytes, so that a failed send can be retried (`transmission_retry`) without disclosing again; the
+    bytes are cleared once sent. Returns the transmission, sent or failed."""
+    if hashlib.sha256(content).hexdigest() != disclosure.sha256:
+        raise ValueError("Only the bytes that were disclosed may be sent")
+    address = disclosure.recipient.direct_address
+    if not address:
+        raise ValidationError({"recipient": "This provider has no Direct address in the directory."})
+    transmission = Transmission.objects.create(
+        disclosure=disclosure,
+        channel="direct",
+        address=address,
+        subject=f"{disclosure.description} ({disclosure.disclosed_at:%Y-%m-%d})"[:200],
+        attachment_name=attachment_name[:120],
+        pending_content=content,
+        created_by=by,
+        updated_by=by,
+    )
+    return _attempt(transmission, content, by=by, request=request)
+
+
+def transmission_retry(*, transmission: Transmission, by, request=None) -> Transmission:
+    """Send a failed transmission again, with the bytes kept from the disclosure. Revocation and expiry are
+    enforced at this moment too: if the consents no longer allow it, the retry is refused (audited) and
+    nothing leaves."""
+    if transmission.status == TransmissionStatus.SENT:
+        raise ValidationError("This transmission was already sent.")
+    content = bytes(transmission.pending_content or b"")
+    disclosure = transmission.disclosure
+    if hashlib.sha256(content).hexdigest() != disclosure.sha256:
+        raise ValidationError("The document to send is no longer kept: disclose it again.")
+    decision = check_disclosure(
+        patient=disclosure.patient,
+        recipient=disclosure.recipient,
+        purpose=disclosure.purpose,
+        categories=disclosure.categories,
+        part2=disclosure.part2,
+    )
+    if not decision.allowed:
+        audit_record(
+            action=Action.EXPORT,
+            request=request,
+            actor=by,
+            patient=disclosure.patient,
+            obj=transmission,
+            outcome=Outcome.REFUSED,
+            detail={"transmission": "retry_refused", "reason": decision.reason},
+        )
+        raise TransmissionRefused(decision.message, code=decision.reason)
+    return _attempt(transmission, content, by=by, request=request)
+
+
+def _attempt(transmission: Transmission, content: bytes, *, by, request) -> Transmission:
+    """One try of the backend, outside any database transaction (it may wait on the network); then the
+    outcome, and its one audit event, in one."""
+    from .transport import OutboundMessage, direct_backend
+
+    disclosure = transmission.disclosure
+    message = OutboundMessage(
+        reference=str(transmission.uuid),
+        address=transmission.address,
+        subject=transmission.subject,
+        body="Records disclosed with the patient's consent; see the attached document and its notice.",
+        attachment_name=transmission.attachment_name,
+        media_type=disclosure.media_type,
+        content=content,
+    )
+    try:
+        result = direct_backend().send(message)
+        ok, error = result.ok, result.error
+    except Exception as exc:  # noqa: BLE001 - any backend failure is recorded, and retried later
+        ok, error = False, f"{type(exc).__name__}: {exc}"
+    with transaction.atomic():
+        transmission.attempts += 1
+        transmission.updated_by = by
+        if ok:
+            transmission.status = TransmissionStatus.SENT
+            transmission.sent_at = timezone.now()
+            transmission.last_error = ""
+            transmission.pending_content = None
+        else:
+            transmission.status = TransmissionStatus.FAILED
+            transmission.last_error = (error or "The backend reported a failure.")[:300]
+        transmission.save()
+        audit_record(
+            action=Action.EXPORT,
+            request=request,
+            actor=by,
+            patient=disclosure.patient,
+            obj=transmission,
+            outcome=Outcome.SUCCESS if ok else Outcome.FAILED,
+            detail={
+                "transmission": str(transmission.uuid),
+                "disclosure": str(disclosure.uuid),
+                "channel": transmission.channel,
+                "status": transmission.status,
+                "attempt": transmission.attempts,
+                "sha256": disclosure.sha256,
+            },
+        )
+    return transmission

@@ -1,35 +1,49 @@
-"""Coordination pages: the provider directory, a patient's external care team and consents, revoking a
-consent, the accounting of disclosures (page and CSV) and sending a treatment summary through `disclose`.
+"""Coordination pages: the provider directory, a patient's external care team (adding, ending) and consents
+(on screen or a scanned paper form; revoking), the accounting of disclosures (page and CSV), sending a
+treatment summary through `disclose` (download, or Direct secure messaging) and retrying a failed send.
 
 Loaders (selectors.py) check the rules with the patient and audit; writes go through services.py.
 """
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openiop.audit.models import Action
+from openiop.audit.services import audit_record
 from openiop.core.access import policy
 from openiop.core.pdf import pdf_response
 from openiop.patients.selectors import BreakGlassRequired, current_episode
 
 from . import services
 from .export import accounting_csv_lines
-from .forms import ConsentForm, ExternalMemberForm, ProviderForm, RevokeForm, SummaryForm
-from .models import Category, Provider
+from .forms import (
+    ConsentForm,
+    ExternalMemberEndForm,
+    ExternalMemberForm,
+    ProviderForm,
+    RevokeForm,
+    SummaryForm,
+)
+from .models import Category, Provider, TransmissionStatus
 from .selectors import (
     DISCLOSE,
     RECORD,
     consent_for_user,
     consent_rows,
     disclosures_of,
+    external_member_for_user,
+    external_team_history,
     external_team_of,
     patient_for_coordination,
     providers,
+    transmission_for_user,
 )
 from .summary import summary_source
 
@@ -109,6 +123,7 @@ def patient_home(request, patient_uuid):
     context = {
         "patient": patient,
         "external_team": external_team_of(patient),
+        "external_history": external_team_history(patient),
         "consents": consent_rows(patient),
         "may_record": user.has_perm("coordination.record_consents") and user.has_perm(RECORD, patient),
         "may_disclose": user.has_perm("coordination.disclose") and user.has_perm(DISCLOSE, patient),
@@ -138,19 +153,61 @@ def external_member_add(request, patient_uuid):
 
 @policy("coordination.record_consents")
 @require_http_methods(["GET", "POST"])
+def external_member_end(request, member_uuid):
+    """End a provider's membership of the external care team: kept as history, never deleted."""
+    member = external_member_for_user(request, member_uuid, audit=request.method == "GET")
+    patient = member.patient
+    if not member.is_current:
+        messages.info(request, _("This membership has already ended."))
+        return redirect("coordination:patient_home", patient_uuid=patient.uuid)
+    form = ExternalMemberEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.external_member_end(
+                member=member,
+                ended_on=form.cleaned_data["ended_on"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request, _("%(name)s is no longer on the external care team.") % {"name": member.provider}
+            )
+            return redirect("coordination:patient_home", patient_uuid=patient.uuid)
+    context = {"form": form, "patient": patient, "member": member}
+    return render(request, "coordination/external_member_end.html", context)
+
+
+@policy("coordination.record_consents")
+@require_http_methods(["GET", "POST"])
 def consent_create(request, patient_uuid):
-    """Record a consent the patient signs on screen, in front of the signed-in staff member."""
+    """Record a consent the patient signs on screen, in front of the signed-in staff member, or signed on
+    paper and uploaded as a scan."""
     patient = patient_for_coordination(
         request, patient_uuid, permission=RECORD, audit=request.method == "GET"
     )
     episode = current_episode(patient)
-    form = ConsentForm(request.POST or None, program_name=episode.program.name if episode else "")
+    form = ConsentForm(
+        request.POST or None, request.FILES or None, program_name=episode.program.name if episode else ""
+    )
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        for key in ("revocation_explained", "witnessed"):
-            data.pop(key)
         try:
-            services.consent_record(patient=patient, by=request.user, request=request, **data)
+            if form.signed_on_paper:
+                services.consent_record_scanned(
+                    patient=patient,
+                    scan=form.cleaned_data["scan"],
+                    received_by=form.cleaned_data["received_by"],
+                    by=request.user,
+                    request=request,
+                    **form.consent_fields(),
+                )
+            else:
+                services.consent_record(
+                    patient=patient, by=request.user, request=request, **form.consent_fields()
+                )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -175,6 +232,38 @@ def consent_detail(request, consent_uuid):
         and user.has_perm(RECORD, consent.patient),
     }
     return render(request, "coordination/consent_detail.html", context)
+
+
+@policy("coordination.view_consents")
+@require_GET
+def consent_scan(request, consent_uuid):
+    """Download the scan of a consent signed on paper: whoever reads the consent; audited as an export."""
+    try:
+        consent = consent_for_user(request, consent_uuid, audit=False)
+    except BreakGlassRequired as exc:
+        return _break_glass(exc)
+    scan = consent.scan
+    if scan is None:
+        raise Http404("This consent was signed on screen: there is no scan.")
+    audit_record(
+        action=Action.EXPORT,
+        request=request,
+        patient=consent.patient,
+        obj=scan,
+        detail={"export": "consent_scan", "consent": str(consent.uuid), "sha256": scan.sha256},
+    )
+    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}.get(
+        scan.content_type, "bin"
+    )
+    response = FileResponse(
+        scan.file.open("rb"),
+        as_attachment=True,
+        filename=f"consent-{consent.patient.record_number}-{consent.signed_on:%Y-%m-%d}.{extension}",
+        content_type=scan.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @policy("coordination.record_consents")
@@ -243,7 +332,7 @@ def send_summary(request, patient_uuid):
         audit=request.method == "GET",
         detail={"page": "send_summary"},
     )
-    form = SummaryForm(request.POST or None)
+    form = SummaryForm(request.POST or None, initial={"recipient": _preselected(request)})
     refusal = None
     if request.method == "POST" and form.is_valid():
         recipient, purpose = form.cleaned_data["recipient"], form.cleaned_data["purpose"]
@@ -265,6 +354,64 @@ def send_summary(request, patient_uuid):
         except services.DisclosureRefused as exc:
             refusal = exc.decision.message
         else:
+            if form.cleaned_data["delivery"] == "direct":
+                return _send_by_direct(request, _disclosure, content)
             return pdf_response(content, f"summary-{patient.record_number}")
-    context = {"form": form, "patient": patient, "refusal": refusal}
+    chosen = form.cleaned_data.get("recipient") if form.is_bound and form.is_valid() else None
+    chosen = chosen or form.initial.get("recipient")
+    context = {
+        "form": form,
+        "patient": patient,
+        "refusal": refusal,
+        "direct_address": chosen.direct_address if chosen else "",
+    }
     return render(request, "coordination/send_summary.html", context, status=409 if refusal else 200)
+
+
+def _preselected(request) -> Provider | None:
+    """The recipient named by `?recipient=<uuid>` (a link from the external care team), if active."""
+    try:
+        return Provider.objects.filter(uuid=uuid.UUID(request.GET.get("recipient", "")), active=True).first()
+    except ValueError:
+        return None
+
+
+def _send_by_direct(request, disclosure, content: bytes):
+    transmission = services.transmission_send(
+        disclosure=disclosure,
+        content=content,
+        attachment_name=f"summary-{disclosure.patient.record_number}.pdf",
+        by=request.user,
+        request=request,
+    )
+    _say_how_it_went(request, transmission)
+    return redirect("coordination:accounting", patient_uuid=disclosure.patient.uuid)
+
+
+def _say_how_it_went(request, transmission) -> None:
+    if transmission.status == TransmissionStatus.SENT:
+        messages.success(request, _("Sent by Direct to %(address)s.") % {"address": transmission.address})
+    else:
+        messages.error(
+            request,
+            _(
+                "Recorded as disclosed, but sending by Direct to %(address)s failed (%(error)s). Retry it from the accounting of disclosures."
+            )
+            % {"address": transmission.address, "error": transmission.last_error},
+        )
+
+
+@policy("coordination.disclose")
+@require_POST
+def transmission_retry(request, transmission_uuid):
+    """Send a failed Direct transmission again, with the same bytes, without disclosing again."""
+    transmission = transmission_for_user(request, transmission_uuid)
+    try:
+        transmission = services.transmission_retry(
+            transmission=transmission, by=request.user, request=request
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        _say_how_it_went(request, transmission)
+    return redirect("coordination:accounting", patient_uuid=transmission.disclosure.patient.uuid)

@@ -3,13 +3,19 @@
 import datetime
 
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 
+from openiop.coordination.models import Category, Consent
+from openiop.intake.models import Referral
 from openiop.measures.models import Administration
 from openiop.measures.registry import get_instrument
 from openiop.patients.models import EpisodeOfCare, Patient
-from openiop.scheduling.models import SessionAttendee, SessionStatus
+from openiop.scheduling.models import GroupSeries, Session, SessionAttendee, SessionStatus
 from openiop.treatment.models import Goal, TreatmentPlan
 
+from .mapping.consent import consent_resource
+from .mapping.encounter import group_encounter_resource, group_resource, patient_encounter_resource
+from .mapping.intake import service_request_resource
 from .mapping.measures import questionnaire_response_resource, total_observation_resource
 from .mapping.patient import care_team_resource, episode_resource, patient_resource
 from .mapping.plan import care_plan_resource, goal_resource
@@ -200,4 +206,122 @@ def appointment_to_fhir(booking: SessionAttendee) -> dict:
         clinicians=[clinician.display_name for clinician in session.clinicians.all()],
         room=("Telehealth" if session.room.is_telehealth else session.room.name) if session.room else "",
         created=session.created_at,
+    )
+
+
+def _session_facts(session) -> dict:
+    """What Encounters say about a session; load it with session_type and room, clinicians prefetched."""
+    zone = timezone.get_current_timezone()
+    room = session.room
+    return {
+        "telehealth": bool(room and room.is_telehealth),
+        "kind": session.session_type.kind,
+        "kind_label": str(session.session_type.get_kind_display()),
+        "session_type": session.session_type.name,
+        "start": datetime.datetime.combine(session.date, session.start_time, tzinfo=zone),
+        "end": datetime.datetime.combine(session.date, session.end_time, tzinfo=zone),
+        "clinicians": [clinician.display_name for clinician in session.clinicians.all()],
+        "room": ("Telehealth" if room.is_telehealth else room.name) if room else "",
+    }
+
+
+def encounter_to_fhir(booking: SessionAttendee) -> dict:
+    """One patient's booking as their Encounter (load it as for `appointment_to_fhir`). Part of the group
+    session's Encounter when the session is a group session. Never the video link."""
+    session = booking.session
+    return patient_encounter_resource(
+        id=appointment_id(session.uuid, booking.pk),
+        updated_at=booking_updated_at(booking),
+        patient_id=booking.episode.patient.uuid,
+        episode_id=booking.episode.uuid,
+        session_cancelled=session.status == SessionStatus.CANCELLED,
+        attendance=booking.status,
+        minutes_attended=booking.minutes_attended,
+        group_session_id=session.uuid if session.session_type.is_group else None,
+        **_session_facts(session),
+    )
+
+
+def group_session_updated_at(session: Session) -> datetime.datetime:
+    """A group Encounter changes with its session and whenever anyone's attendance is recorded."""
+    recorded = [booking.recorded_at for booking in session.attendees.all() if booking.recorded_at]
+    return max([session.updated_at, *recorded])
+
+
+def group_encounter_to_fhir(session: Session) -> dict:
+    """A group session as the group's Encounter: no patient named, attendance only counted. Load it with
+    session_type, room and series, and prefetch clinicians and attendees."""
+    return group_encounter_resource(
+        id=session.uuid,
+        updated_at=group_session_updated_at(session),
+        session_cancelled=session.status == SessionStatus.CANCELLED,
+        attendances=[booking.status for booking in session.attendees.all()],
+        group_id=session.series.uuid if session.series_id else None,
+        **_session_facts(session),
+    )
+
+
+def group_to_fhir(series: GroupSeries, *, today: datetime.date | None = None) -> dict:
+    """A recurring group and its dated roster. Load it with program, track and session_type, and prefetch
+    memberships__episode__patient."""
+    today = today or timezone.localdate()
+    memberships = sorted(series.memberships.all(), key=lambda m: (m.starts_on, m.pk))
+    return group_resource(
+        id=series.uuid,
+        updated_at=series.updated_at,
+        name=series.name,
+        active=series.ends_on is None or series.ends_on >= today,
+        session_type=series.session_type.name,
+        program=series.program.name,
+        track=series.track.name,
+        schedule=f"{WEEKDAYS[series.weekday]}s {series.start_time:%H:%M}–{series.end_time:%H:%M}",
+        members=[(m.episode.patient.uuid, m.starts_on, m.ends_on) for m in memberships],
+        today=today,
+    )
+
+
+def referral_to_fhir(referral: Referral, *, with_reason: bool = True) -> dict:
+    """A referral linked to a patient, as a ServiceRequest. The reason (clinical free text) only
+    `with_reason`: for callers who may read the referral (intake.view_referral)."""
+    return service_request_resource(
+        id=referral.uuid,
+        updated_at=referral.updated_at,
+        patient_id=referral.patient.uuid,
+        episode_id=referral.episode.uuid if referral.episode_id else None,
+        status=referral.status,
+        urgency=referral.urgency,
+        program=referral.program.name,
+        received_at=referral.received_at,
+        source_label=str(referral.get_source_display()),
+        referring_provider=referral.referring_provider,
+        referring_organization=referral.referring_organization,
+        reason=referral.reason,
+        with_reason=with_reason,
+    )
+
+
+def consent_updated_at(consent: Consent, now: datetime.datetime) -> datetime.datetime:
+    """A consent changes when saved, and when it expires (its status turns inactive without a save)."""
+    expires = consent.expires_at()
+    return max(consent.updated_at, expires) if expires and expires <= now else consent.updated_at
+
+
+def consent_to_fhir(consent: Consent, *, now: datetime.datetime | None = None) -> dict:
+    """A consent as it stands at `now` (revocation and expiry applied). Load it with patient, recipient."""
+    now = now or timezone.now()
+    return consent_resource(
+        id=consent.uuid,
+        updated_at=consent_updated_at(consent, now),
+        patient_id=consent.patient.uuid,
+        kind=consent.kind,
+        state=consent.status_at(now),
+        signed_at=consent.signed_at,
+        signed_on=consent.signed_on,
+        expires_on=consent.expires_on,
+        disclosing_party=consent.disclosing_party,
+        recipient=consent.recipient_text(),
+        purposes=list(consent.purposes),
+        categories=[
+            (code, str(Category(code).label)) for code in consent.categories if code in Category.values
+        ],
     )

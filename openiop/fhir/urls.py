@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import views, views_inbound, views_records
 
 
 class FhirIdConverter:
@@ -22,6 +22,12 @@ urlpatterns = [
     path("metadata", views.metadata, name="metadata"),
     path("Patient", views.patient_type, name="patient_type"),
     path("Patient/<fhirid:resource_id>", views.patient_read, name="patient_read"),
+    path(
+        "Patient/<fhirid:resource_id>/$everything",
+        views_inbound.patient_everything,
+        name="patient_everything",
+    ),
+    path("Bundle", views_inbound.bundle_create, name="bundle_type"),
     path("EpisodeOfCare", views.episode_type, name="episode_type"),
     path("EpisodeOfCare/<fhirid:resource_id>", views.episode_read, name="episode_read"),
     path("CareTeam", views.care_team_type, name="care_team_type"),
@@ -42,4 +48,16 @@ urlpatterns = [
     path("Goal/<fhirid:resource_id>", views.goal_read, name="goal_read"),
     path("Appointment", views.appointment_type, name="appointment_type"),
     path("Appointment/<fhirid:resource_id>", views.appointment_read, name="appointment_read"),
+    path("Encounter", views_records.encounter_type, name="encounter_type"),
+    path("Encounter/<fhirid:resource_id>", views_records.encounter_read, name="encounter_read"),
+    path("Group", views_records.group_type, name="group_type"),
+    path("Group/<fhirid:resource_id>", views_records.group_read, name="group_read"),
+    path("ServiceRequest", views_records.service_request_type, name="service_request_type"),
+    path(
+        "ServiceRequest/<fhirid:resource_id>",
+        views_records.service_request_read,
+        name="service_request_read",
+    ),
+    path("Consent", views_records.consent_type, name="consent_type"),
+    path("Consent/<fhirid:resource_id>", views_records.consent_read, name="consent_read"),
 ]

@@ -1,9 +1,11 @@
 """/fhir/r4/: read and search for Patient, EpisodeOfCare, CareTeam, Questionnaire, QuestionnaireResponse,
-Observation, CarePlan, Goal and Appointment; create for QuestionnaireResponse. See capability.py for exactly what is offered.
+Observation, CarePlan, Goal and Appointment; create for QuestionnaireResponse; update (If-Match) for Patient.
+Encounter, Group, ServiceRequest and Consent are in views_records.py. See capability.py for exactly what is
+offered.
 
 The pages' permissions apply (patients.view_chart, treatment.view_plan through the same loaders); break-the-glass is web-only.
 Every read of a patient's data leaves one audit event with "channel": "fhir"; writes are audited by the
-measures service. Searches about a patient's record require `patient=`.
+measures and patients services. Searches about a patient's record require `patient=`.
 """
 
 import json
@@ -26,6 +28,7 @@ from openiop.measures.selectors import administration_for_user, break_glass_deta
 from openiop.measures.services import PossibleDuplicate, administration_record
 from openiop.patients.models import EpisodeOfCare
 from openiop.patients.selectors import current_episode, patient_census, patient_for_user
+from openiop.patients.services import StaleVersion, patient_contact_update
 from openiop.scheduling.models import SessionAttendee
 from openiop.treatment.models import LOCKED_STATUSES, Goal, PlanStatus, TreatmentPlan
 from openiop.treatment.selectors import plan_for_user
@@ -34,8 +37,9 @@ from .bundle import search_params, searchset
 from .capability import capability_statement
 from .http import fhir_json, fhir_policy
 from .inbound import parse_response
-from .mapping.common import LOINC, RECORD_NUMBER_SYSTEM, etag, instant, version_id
+from .mapping.common import LOINC, RECORD_NUMBER_SYSTEM, etag, instant, version_id, version_moment
 from .mapping.measures import questionnaire_id, questionnaire_resource, questionnaire_url
+from .mapping.patient_update import contact_fields, validate_patient
 from .outcomes import FhirError, Issue
 from .resources import (
     appointment_to_fhir,
@@ -196,10 +200,85 @@ def patient_type(request):
     )
 
 
-@fhir_policy(CHART)
+@fhir_policy(CHART, methods=("GET", "PUT"))
 def patient_read(request, resource_id: str):
+    if request.method == "PUT":
+        return _patient_update(request, resource_id)
     patient = patient_for_user(request, _id(resource_id), audit=False)
     _audit_view(request, patient=patient, obj=patient, resource_type="Patient")
+    return _read(patient_to_fhir(patient), patient.updated_at)
+
+
+# There is no page to edit a chart's demographics yet: those who register patients (intake coordinators and
+# directors) record them, for the patients whose chart they may open.
+CHANGE_DEMOGRAPHICS = "patients.add_patient"
+STALE = "The patient changed since your copy (If-Match) was read. Read it again, then send your change."
+# Where the patients service names a field, the FHIRPath of the element it came from.
+PATIENT_FIELDS = {
+    "phone": "Patient.telecom.where(system='phone')",
+    "email": "Patient.telecom.where(system='email')",
+    "address": "Patient.address",
+    "preferred_name": "Patient.name.where(use='usual')",
+    "language": "Patient.communication",
+}
+
+
+def _if_match(request):
+    """The `updated_at` the caller's copy had: 428 without If-Match, 412 if it names no version of ours."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        raise FhirError(
+            428,
+            [
+                Issue(
+                    'Send If-Match with the ETag of your copy, e.g. If-Match: W/"<versionId>".',
+                    code="required",
+                )
+            ],
+        )
+    moment = version_moment(header.removeprefix("W/").strip('"'))
+    if moment is None:
+        raise FhirError.of(412, STALE)
+    return moment
+
+
+def _patient_update(request, resource_id: str):
+    """PUT: change the contact details OpenIOP lets FHIR change (mapping/patient_update.py), if the caller's
+    copy is current (If-Match), through patients.services.patient_contact_update (audited there)."""
+    if not request.user.has_perm(CHANGE_DEMOGRAPHICS):
+        refuse(request, permission=CHANGE_DEMOGRAPHICS)
+    patient = patient_for_user(request, _id(resource_id), audit=False)
+    expected = _if_match(request)
+    if expected != patient.updated_at:
+        raise FhirError.of(412, STALE)
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise FhirError.of(400, "The body is not JSON.") from None
+    validate_patient(body)
+    if body.get("id") != resource_id:
+        raise FhirError.of(400, "The resource's id must be the id in the URL.", "Patient.id")
+    fields = contact_fields(body, patient_to_fhir(patient))
+    try:
+        patient, _changed = patient_contact_update(
+            patient=patient,
+            by=request.user,
+            request=request,
+            expected_version=expected,
+            channel="fhir",
+            **fields,
+        )
+    except StaleVersion:
+        raise FhirError.of(412, STALE) from None
+    except ValidationError as error:
+        raise FhirError(
+            422,
+            [
+                Issue(str(message), (PATIENT_FIELDS.get(name, "Patient"),))
+                for name, messages in error.message_dict.items()
+                for message in messages
+            ],
+        ) from None
     return _read(patient_to_fhir(patient), patient.updated_at)
 
 

@@ -3,6 +3,7 @@
 import datetime
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -125,3 +126,58 @@ def break_glass_review(*, access: BreakGlassAccess, reviewer, outcome: str, note
             detail={"outcome": outcome},
         )
     return access
+
+
+class StaleVersion(Exception):
+    """The patient changed since the caller's copy was read: nothing was written."""
+
+
+# What a contact update may change. Identity (legal name, date of birth, record number) stays with the chart.
+CONTACT_FIELDS = ("phone", "email", "address", "preferred_name", "language")
+
+
+def patient_contact_update(
+    *, patient: Patient, by, request=None, expected_version: datetime.datetime, channel: str = "web", **fields
+) -> tuple[Patient, list[str]]:
+    """Change a patient's contact details, only if nobody changed the patient since `expected_version` (the
+    `updated_at` of the caller's copy). Returns the reloaded patient and the names of the fields changed.
+
+    The write is one conditional UPDATE (`WHERE updated_at = expected_version`), so of two updates made
+    from the same version only one can win; the other, and any update from an older copy, raises
+    StaleVersion and writes nothing. Validation errors are keyed by field. Audited as UPDATE with the changed
+    field names only, never their values.
+    """
+    unknown = set(fields) - set(CONTACT_FIELDS)
+    if unknown:
+        raise ValueError(f"Not contact fields: {sorted(unknown)}")
+    errors = {}
+    cleaned = {}
+    for name, value in fields.items():
+        try:
+            cleaned[name] = Patient._meta.get_field(name).clean(value, patient)
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        current = Patient.objects.select_for_update().get(pk=patient.pk)
+        if current.updated_at != expected_version:
+            raise StaleVersion(patient.uuid)
+        changed = sorted(name for name, value in cleaned.items() if getattr(current, name) != value)
+        if changed:
+            # Strictly later than the version it replaces, so the version always changes.
+            now = max(timezone.now(), expected_version + datetime.timedelta(microseconds=1))
+            written = Patient.objects.filter(pk=patient.pk, updated_at=expected_version).update(
+                **{name: cleaned[name] for name in changed}, updated_at=now, updated_by=by
+            )
+            if written != 1:
+                raise StaleVersion(patient.uuid)
+        audit_record(
+            action=Action.UPDATE,
+            request=request,
+            actor=by,
+            patient=current,
+            obj=current,
+            detail={"fields": changed, "channel": channel},
+        )
+    return Patient.objects.get(pk=patient.pk), changed

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from openiop.api.tests.walk import CHART_A, CLINICAL, Op, expect
 
-from .factories import part2_consent, therapist
+from .factories import member, part2_consent, therapist
 
 RECORDERS = {"alice", "paul", "ivan", "dana"}
 DISCLOSERS = {"alice", "paul", "dana"}
@@ -55,6 +55,11 @@ OPERATIONS = {
         lambda w: f"/api/v1/consents/{_consent_a(w).uuid}/revoke",
         expect(RECORDERS),
         lambda w: {"note": "In writing, handed to the front desk."},
+    ),
+    "POST /external-team/{member_uuid}/end": Op(
+        lambda w: f"/api/v1/external-team/{member(w.patient_a, therapist(), w.alice).uuid}/end",
+        expect(RECORDERS),
+        lambda w: {"reason": "Care transferred to another therapist."},
     ),
     "GET /patients/{patient_uuid}/disclosures": Op(
         lambda w: f"/api/v1/patients/{w.patient_a.uuid}/disclosures", expect(DISCLOSERS)

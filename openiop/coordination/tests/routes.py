@@ -7,11 +7,19 @@ Disclosures and the accounting: the care team's clinicians (alice, paul) and the
 
 from openiop.core.tests.roles import BTG, CLINICAL, only
 
-from .factories import part2_consent, therapist
+from .factories import failed_transmission, member, part2_consent, scanned_consent, therapist
 
 READERS = ("alice", "paul", "ivan", "dana")
 RECORDERS = ("alice", "paul", "ivan", "dana")
 DISCLOSERS = ("alice", "paul", "dana")
+
+
+def _member(w):
+    return {"member_uuid": member(w.patient_a, therapist(), w.alice).uuid}
+
+
+def _scanned(w):
+    return {"consent_uuid": scanned_consent(w.patient_a, therapist(), w.alice).uuid}
 
 
 def _consent(w):
@@ -36,9 +44,17 @@ ROUTES = {
         lambda w: {"patient_uuid": w.patient_a.uuid},
         only(*RECORDERS),
     ),
+    "coordination:external_member_end": ("get", _member, only(*RECORDERS)),
     "coordination:consent_create": ("get", lambda w: {"patient_uuid": w.patient_a.uuid}, only(*RECORDERS)),
     "coordination:consent_detail": ("get", _consent, only(*READERS, bob=BTG)),
     "coordination:consent_revoke": ("get", _consent, only(*RECORDERS)),
+    "coordination:consent_scan": ("get", _scanned, only(*READERS, bob=BTG)),
+    # A retry redirects to the accounting (sent, or already sent for the next role in the walk).
+    "coordination:transmission_retry": (
+        "post",
+        lambda w: {"transmission_uuid": failed_transmission(w.patient_a, w.alice).uuid},
+        only(*DISCLOSERS),
+    ),
     "coordination:accounting": ("get", lambda w: {"patient_uuid": w.patient_a.uuid}, only(*DISCLOSERS)),
     "coordination:accounting_csv": ("get", lambda w: {"patient_uuid": w.patient_a.uuid}, only(*DISCLOSERS)),
     "coordination:send_summary": ("get", lambda w: {"patient_uuid": w.patient_a.uuid}, only(*DISCLOSERS)),

@@ -14,9 +14,23 @@ V2_IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 
 
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+MICROSECOND = datetime.timedelta(microseconds=1)
+
+
 def version_id(updated_at: datetime.datetime) -> str:
-    """A version that changes whenever the record is saved: microseconds since the epoch of `updated_at`."""
-    return str(int(updated_at.timestamp() * 1_000_000))
+    """A version that changes whenever the record is saved: microseconds since the epoch of `updated_at`.
+
+    Integer arithmetic, not float seconds, so the version converts back to exactly `updated_at`
+    (`version_moment`), which conditional updates (If-Match) compare with."""
+    return str((updated_at - EPOCH) // MICROSECOND)
+
+
+def version_moment(version: str) -> datetime.datetime | None:
+    """The `updated_at` a version id stands for, or None if `version` is not one of ours."""
+    if not version.isdigit() or len(version) > 20:
+        return None
+    return EPOCH + int(version) * MICROSECOND
 
 
 def meta(updated_at: datetime.datetime) -> dict:

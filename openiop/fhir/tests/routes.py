@@ -8,7 +8,11 @@ bearer tokens, and the other interactions, are in test_access.py.
 from openiop.core.tests.roles import CLINICAL, ROLES, only
 from openiop.measures.tests.routes import PHQ9_CALM, record
 
+from . import records
+
 CHART_READERS = ("alice", "paul", "ivan", "dana")  # bob must break the glass, which FHIR refuses
+INTAKE_READERS = ("ivan", "dana")  # intake.work_referrals and intake.view_referral, and the chart
+ROSTER_READERS = ("dana",)  # scheduling.manage_groups and change_roster: the program's director
 PLAN_READERS = ("alice", "paul", "dana")  # treatment.view_plan: the care team and the director
 PLAN_GATE = ("alice", "bob", "paul", "dana", "charlie")  # treatment.view_plans: treating roles, directors
 
@@ -112,4 +116,28 @@ ROUTES = {
     "fhir:appointment_type": ("get", lambda w: {}, searching_without_patient()),
     "fhir:appointment_read": ("get", lambda w: {"resource_id": booking(w)}, walk_table(*CHART_READERS)),
     "fhir:goal_read": ("get", lambda w: {"resource_id": plan_goal(w).uuid}, walk_table(*PLAN_READERS)),
+    "fhir:encounter_type": ("get", lambda w: {}, searching_without_patient()),
+    "fhir:encounter_read": (
+        "get",
+        lambda w: {"resource_id": records.encounter(w)},
+        walk_table(*CHART_READERS),
+    ),
+    "fhir:group_type": ("get", lambda w: {}, walk_table(*ROSTER_READERS)),
+    "fhir:group_read": ("get", lambda w: {"resource_id": records.group(w).uuid}, walk_table(*ROSTER_READERS)),
+    "fhir:service_request_type": (
+        "get",
+        lambda w: {},
+        walk_table(**{role: "status 400" for role in INTAKE_READERS}),
+    ),
+    "fhir:service_request_read": (
+        "get",
+        lambda w: {"resource_id": records.referral(w).uuid},
+        walk_table(*INTAKE_READERS),
+    ),
+    "fhir:consent_type": ("get", lambda w: {}, searching_without_patient()),
+    "fhir:consent_read": (
+        "get",
+        lambda w: {"resource_id": records.consent(w).uuid},
+        walk_table(*CHART_READERS),
+    ),
 }
