@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "openiop.notes",
     "openiop.measures",
     "openiop.coordination",
+    "openiop.discharge",
     "openiop.fhir",
     "openiop.api",
     "openiop.demo",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("notes/", include("openiop.notes.urls")),
     path("measures/", include("openiop.measures.urls")),
     path("coordination/", include("openiop.coordination.urls")),
+    path("discharge/", include("openiop.discharge.urls")),
     path("fhir/r4/", include("openiop.fhir.urls")),
     path("audit/", include("openiop.audit.urls")),
     path("profile/", include("openiop.accounts.urls")),

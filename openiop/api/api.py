@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 
 from . import (
     coordination,
+    discharge,
     intake_care,
     intake_referrals,
     me,
@@ -47,3 +48,4 @@ api.add_router("", notes.router)
 api.add_router("", measures.router)
 api.add_router("", measures_outcomes.router)
 api.add_router("", coordination.router)
+api.add_router("", discharge.router)

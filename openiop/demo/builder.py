@@ -21,6 +21,7 @@ from openiop.accounts.models import Role, StaffProfile, User
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.coordination.demo import load_demo_coordination
+from openiop.discharge.demo import load_demo_discharges
 from openiop.home.models import Task
 from openiop.measures.demo_admin import load_demo_measures
 from openiop.measures.demo_trajectories import load_demo_trajectories
@@ -785,6 +786,7 @@ def load_demo(*, today: datetime.date | None = None) -> LoadResult:
     load_scheduling(result, users, programs, tracks, today)
     load_clinical_records(result, today)
     result.created["care coordination records"] += load_demo_coordination(today=today)
+    result.created["discharge records"] += load_demo_discharges(today=today)
     result.logins = _demo_logins()
     if not result.nothing_changed:
         audit_record(

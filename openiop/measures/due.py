@@ -13,7 +13,9 @@ administration changing (or being marked entered in error) changes the answer at
   nobody asks last week's PHQ-9 today.
 - At discharge: due on the discharge day once a discharge is recorded, shown for DISCHARGE_FOLLOW_UP_DAYS
   after it (a paper form from the last session may be entered late); one done from DISCHARGE_EARLY days
-  before discharge counts.
+  before discharge counts. While still active, once a discharge is planned (`planned_discharge_on`, from
+  openiop.discharge), it is due from DISCHARGE_EARLY days before the planned last day (due on that day,
+  overdue after it), so the final measures are asked during the last week, not after the person has left.
 - On demand is always possible and never due.
 
 Plain Python: no Django, no I/O.
@@ -45,6 +47,7 @@ class EpisodeDates:
     discharged_on: datetime.date | None
     active: bool  # admitted and not discharged
     baseline_days: int = 3
+    planned_discharge_on: datetime.date | None = None  # a discharge is being planned (still active)
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,12 @@ def due_items(
             day = dates.discharged_on
             if day <= today <= day + DISCHARGE_FOLLOW_UP_DAYS * _DAY and not any(
                 day - DISCHARGE_EARLY * _DAY <= d <= day + DISCHARGE_FOLLOW_UP_DAYS * _DAY for d in done
+            ):
+                found.append(Due(rule.instrument_code, DISCHARGE, day, overdue=today > day))
+        elif rule.occasion == DISCHARGE and dates.active and dates.planned_discharge_on is not None:
+            day = dates.planned_discharge_on
+            if today >= day - DISCHARGE_EARLY * _DAY and not any(
+                d >= day - DISCHARGE_EARLY * _DAY for d in done
             ):
                 found.append(Due(rule.instrument_code, DISCHARGE, day, overdue=today > day))
     return sorted(found, key=lambda d: (d.due_on, d.instrument_code, d.occasion))

@@ -200,6 +200,12 @@ def due_for_episodes(episodes: Iterable[EpisodeOfCare], today: datetime.date) ->
     )
     for episode_id, code, day in rows:
         completions[episode_id][code].append(day)
+    # A discharge being planned (openiop.discharge) makes the discharge questionnaires due in the last week.
+    planned = dict(
+        EpisodeOfCare.objects.filter(pk__in=[e.pk for e in episodes], discharge__status="open").values_list(
+            "pk", "discharge__planned_on"
+        )
+    )
     found = []
     for episode in episodes:
         dates = due_core.EpisodeDates(
@@ -207,6 +213,7 @@ def due_for_episodes(episodes: Iterable[EpisodeOfCare], today: datetime.date) ->
             discharged_on=episode.discharged_on,
             active=episode.status == EpisodeStatus.ACTIVE,
             baseline_days=episode.program.baseline_measures_due_days,
+            planned_discharge_on=planned.get(episode.pk),
         )
         for item in due_core.due_items(
             rules.get(episode.program_id, []), dates, completions[episode.id], today

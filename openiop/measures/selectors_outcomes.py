@@ -12,6 +12,7 @@ program_for_outcomes); the figures themselves are computed by the pure cores (tr
 import datetime
 from dataclasses import dataclass
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -149,11 +150,18 @@ def program_for_outcomes(request, program_uuid) -> OutcomeView:
 
 
 def discharge_reason(episode: EpisodeOfCare, transitions: list[LevelTransition]) -> str | None:
-    """Why the episode ended, as far as the record says. Today only changes of level out of the IOP say
-    it (stepped up / stepped down); "completed", "left against advice" and "administrative" come with the
-    discharge record of issue 7, until then such a discharge counts as "reason not recorded"."""
+    """Why the episode ended, as far as the record says. The closed discharge record (openiop.discharge)
+    says it when there is one; otherwise (episodes ended before that record existed, or ended directly by a
+    change of level out of the IOP, e.g. an immediate hospitalisation) the last transition out of the IOP
+    says stepped up / stepped down; anything else counts as "reason not recorded"."""
     if episode.discharged_on is None:
         return None
+    try:
+        record = episode.discharge
+    except ObjectDoesNotExist:
+        record = None
+    if record is not None and record.status == "closed":
+        return record.reason
     leaving = [
         t
         for t in transitions
@@ -179,7 +187,7 @@ def outcome_records(
     ).exclude(discharged_on__lt=start)
     if view.scope == SCOPE_CASELOAD:
         episodes = episodes.filter(care_team_members__user=user).distinct()
-    episodes = episodes.select_related("track").prefetch_related(
+    episodes = episodes.select_related("track", "discharge").prefetch_related(
         Prefetch(
             "care_team_members",
             queryset=CareTeamMember.objects.filter(role=CareTeamRole.PRIMARY_CLINICIAN).select_related(

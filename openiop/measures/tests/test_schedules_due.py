@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from openiop.measures.due import (
     ADMISSION,
     DISCHARGE,
+    DISCHARGE_EARLY,
     DISCHARGE_FOLLOW_UP_DAYS,
     WEEKLY,
     EpisodeDates,
@@ -116,3 +117,15 @@ def test_weekly_due_days_are_never_in_the_future(rules_, done, today):
     for item in due_items(rules_, ACTIVE, {"PHQ-9": done}, today):
         if item.occasion == WEEKLY:
             assert item.due_on <= today and item.overdue == (item.due_on < today)
+
+
+def test_discharge_is_due_in_the_last_week_once_a_discharge_is_planned():
+    planned = MONDAY + 30 * DAY
+    planning = EpisodeDates(admitted_on=MONDAY, discharged_on=None, active=True, planned_discharge_on=planned)
+    assert due_items([PHQ_DISCHARGE], planning, {}, planned - (DISCHARGE_EARLY + 1) * DAY) == []
+    [item] = due_items([PHQ_DISCHARGE], planning, {}, planned - DISCHARGE_EARLY * DAY)
+    assert (item.occasion, item.due_on, item.overdue) == (DISCHARGE, planned, False)
+    assert due_items([PHQ_DISCHARGE], planning, {}, planned + DAY)[0].overdue
+    # One done in the window counts; one done before it does not.
+    assert due_items([PHQ_DISCHARGE], planning, {"PHQ-9": [planned - 2 * DAY]}, planned) == []
+    assert due_items([PHQ_DISCHARGE], planning, {"PHQ-9": [planned - 8 * DAY]}, planned) != []
