@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "openiop.measures",
     "openiop.coordination",
     "openiop.discharge",
+    "openiop.transitions",
     "openiop.fhir",
     "openiop.api",
     "openiop.demo",

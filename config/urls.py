@@ -17,6 +17,7 @@ urlpatterns = [
     path("measures/", include("openiop.measures.urls")),
     path("coordination/", include("openiop.coordination.urls")),
     path("discharge/", include("openiop.discharge.urls")),
+    path("transitions/", include("openiop.transitions.urls")),
     path("fhir/r4/", include("openiop.fhir.urls")),
     path("audit/", include("openiop.audit.urls")),
     path("profile/", include("openiop.accounts.urls")),

@@ -38,6 +38,7 @@ from openiop.patients.models import (
 from openiop.programs.models import Focus, Population, Program, Track
 from openiop.safety.demo import load_demo_safety
 from openiop.skills.demo import load_demo_skills
+from openiop.transitions.demo import load_demo_medications
 from openiop.treatment.demo import load_demo_treatment
 
 from .intake import load_intake
@@ -787,6 +788,7 @@ def load_demo(*, today: datetime.date | None = None) -> LoadResult:
     load_clinical_records(result, today)
     result.created["care coordination records"] += load_demo_coordination(today=today)
     result.created["discharge records"] += load_demo_discharges(today=today)
+    result.created["medications as recorded"] += load_demo_medications(today=today)
     result.logins = _demo_logins()
     if not result.nothing_changed:
         audit_record(
