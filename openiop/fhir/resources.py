@@ -5,7 +5,7 @@ import datetime
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 
-from openiop.coordination.models import Category, Consent
+from openiop.coordination.models import Category, Consent, ExternalCareTeamMember
 from openiop.intake.models import Referral
 from openiop.measures.models import Administration
 from openiop.measures.registry import get_instrument
@@ -57,19 +57,41 @@ def episode_to_fhir(episode: EpisodeOfCare) -> dict:
 
 
 def care_team_to_fhir(episode: EpisodeOfCare) -> dict:
+    """The episode's staff, and the patient's providers outside the program whose membership overlaps the
+    episode. The version follows the newest change of either."""
     members = [
         (member.role, str(member.get_role_display()), member.user.display_name)
         for member in episode.care_team_members.select_related("user")
     ]
+    start = episode.admitted_on or episode.referred_on
+    external_rows = [
+        row
+        for row in ExternalCareTeamMember.objects.filter(patient_id=episode.patient_id)
+        .select_related("provider")
+        .order_by("created_at", "pk")
+        if (row.ended_on is None or row.ended_on >= start)
+        and (episode.discharged_on is None or timezone.localdate(row.created_at) <= episode.discharged_on)
+    ]
+    external = [
+        (
+            row.role,
+            str(row.get_role_display()),
+            str(row.provider),
+            timezone.localdate(row.created_at),
+            row.ended_on,
+        )
+        for row in external_rows
+    ]
     return care_team_resource(
         id=episode.uuid,
-        updated_at=episode.updated_at,
+        updated_at=max([episode.updated_at, *(row.updated_at for row in external_rows)]),
         patient_id=episode.patient.uuid,
         program=episode.program.name,
         episode_open=episode.is_open,
         start=episode.admitted_on or episode.referred_on,
         end=episode.discharged_on,
         members=members,
+        external=external,
     )
 
 

@@ -118,6 +118,9 @@ def episode_resource(
     )
 
 
+EXTERNAL_ROLE_SYSTEM = "https://openiop.org/fhir/CodeSystem/external-provider-role"
+
+
 def care_team_resource(
     *,
     id,
@@ -128,9 +131,12 @@ def care_team_resource(
     start: datetime.date,
     end: datetime.date | None,
     members: list[tuple[str, str, str]],
+    external: list[tuple[str, str, str, datetime.date, datetime.date | None]] = (),
 ) -> dict:
-    """The care team of one episode (its id is the episode's). `members`: (role code, role label, name).
-    Staff are named in `display` only: practitioners are not exposed as resources yet."""
+    """The care team of one episode (its id is the episode's). `members`: (role code, role label, name) of
+    the program's staff; `external`: (role code, role label, name, start, end) of providers outside the
+    program, with the period of their membership (an ended one keeps its end). Everyone is named in
+    `display` only: practitioners are not exposed as resources yet."""
     return drop_empty(
         {
             "resourceType": "CareTeam",
@@ -146,6 +152,14 @@ def care_team_resource(
                     "member": {"display": name},
                 }
                 for code, label, name in members
+            ]
+            + [
+                {
+                    "role": [{"coding": [{"system": EXTERNAL_ROLE_SYSTEM, "code": code, "display": label}]}],
+                    "member": {"display": name},
+                    "period": _period(start_on, end_on),
+                }
+                for code, label, name, start_on, end_on in external
             ],
         }
     )
