@@ -384,11 +384,12 @@ def _send_by_direct(request, disclosure, content: bytes):
         by=request.user,
         request=request,
     )
-    _say_how_it_went(request, transmission)
+    report_transmission(request, transmission)
     return redirect("coordination:accounting", patient_uuid=disclosure.patient.uuid)
 
 
-def _say_how_it_went(request, transmission) -> None:
+def report_transmission(request, transmission) -> None:
+    """Tell the user how a Direct send went (the transitions packet page says it the same way)."""
     if transmission.status == TransmissionStatus.SENT:
         messages.success(request, _("Sent by Direct to %(address)s.") % {"address": transmission.address})
     else:
@@ -413,5 +414,5 @@ def transmission_retry(request, transmission_uuid):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        _say_how_it_went(request, transmission)
+        report_transmission(request, transmission)
     return redirect("coordination:accounting", patient_uuid=transmission.disclosure.patient.uuid)

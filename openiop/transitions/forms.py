@@ -6,6 +6,7 @@ from openiop.coordination.models import Provider, Purpose
 from .packet import DISCHARGE, KINDS
 
 PDF, FHIR = "pdf", "fhir"
+DOWNLOAD, DIRECT = "download", "direct"
 
 
 class MedicationForm(forms.Form):
@@ -38,3 +39,16 @@ class PacketForm(forms.Form):
         choices=[(PDF, _("PDF document")), (FHIR, _("FHIR R4 document bundle (JSON)"))],
         initial=PDF,
     )
+    delivery = forms.ChoiceField(
+        choices=[(DOWNLOAD, _("Download")), (DIRECT, _("Send by Direct"))], required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        data["delivery"] = data.get("delivery") or DOWNLOAD
+        recipient = data.get("recipient")
+        if data["delivery"] == DIRECT and recipient is not None and not recipient.direct_address:
+            self.add_error(
+                "recipient", _("This provider has no Direct address in the directory: download instead.")
+            )
+        return data

@@ -14,13 +14,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from openiop.audit.models import Action
 from openiop.coordination import services as coordination
 from openiop.coordination.selectors import DISCLOSE, patient_for_coordination
+from openiop.coordination.views import report_transmission
 from openiop.core.access import policy, refuse
 from openiop.core.pdf import pdf_response
 from openiop.patients.models import EpisodeOfCare
 from openiop.patients.selectors import BreakGlassRequired, patient_for_user
 
 from . import services
-from .forms import FHIR, MedicationForm, MedicationStopForm, PacketForm
+from .forms import DIRECT, FHIR, MedicationForm, MedicationStopForm, PacketForm
 from .models import Medication
 from .packet import DISCHARGE, build_packet
 
@@ -147,6 +148,16 @@ def packet(request, episode_uuid):
             _add_errors(form, exc)
         else:
             name = f"transition-{data['kind'].replace('_', '-')}-{patient.record_number}"
+            if data["delivery"] == DIRECT:
+                transmission = coordination.transmission_send(
+                    disclosure=_disclosure,
+                    content=content,
+                    attachment_name=f"{name}.{'json' if data['format'] == FHIR else 'pdf'}",
+                    by=request.user,
+                    request=request,
+                )
+                report_transmission(request, transmission)
+                return redirect("coordination:accounting", patient_uuid=patient.uuid)
             if data["format"] == FHIR:
                 response = HttpResponse(content, content_type="application/fhir+json")
                 response["Content-Disposition"] = f'attachment; filename="{name}.json"'
@@ -156,7 +167,15 @@ def packet(request, episode_uuid):
             return pdf_response(content, name)
     # What would go out (the sections do not depend on the kind of transition).
     preview = build_packet(episode, kind=DISCHARGE, today=timezone.localdate())
-    context = {"form": form, "patient": patient, "episode": episode, "refusal": refusal, "preview": preview}
+    chosen = form.cleaned_data.get("recipient") if form.is_bound and form.is_valid() else None
+    context = {
+        "form": form,
+        "patient": patient,
+        "episode": episode,
+        "refusal": refusal,
+        "preview": preview,
+        "direct_address": chosen.direct_address if chosen else "",
+    }
     status = 409 if refusal else 400 if form.errors else 200
     return render(request, "transitions/packet.html", context, status=status)
 

@@ -98,3 +98,41 @@ def test_packet_form_errors_re_render(world, client_for):
     url = reverse("transitions:packet", args=[active_episode(world.patient_a).uuid])
     response = client.post(url, {"kind": "sideways", "purpose": "treatment", "format": "pdf"})
     assert response.status_code == 400 and b"Select a valid choice" in response.content
+
+
+def test_packet_sent_by_direct_is_disclosed_once_and_its_bundle_transmitted(world, client_for, settings):
+    from openiop.coordination.models import Transmission, TransmissionStatus
+    from openiop.coordination.tests.test_direct_sending import RECORDING, RecordingBackend
+
+    settings.OPENIOP_DIRECT_BACKEND = RECORDING
+    RecordingBackend.sent = []
+    provider = therapist(direct_address="jordan@direct.harbor.example")
+    part2_consent(world.patient_a, provider, world.alice, categories=("transition_packet",))
+    client = client_for(world.alice)
+    url = reverse("transitions:packet", args=[active_episode(world.patient_a).uuid])
+    data = {"kind": "discharge", "recipient": provider.uuid, "purpose": "treatment", "format": "fhir"}
+    response = client.post(url, {**data, "delivery": "direct"})
+    assert response["Location"] == reverse("coordination:accounting", args=[world.patient_a.uuid])
+    disclosure = Disclosure.objects.get()
+    transmission = Transmission.objects.get()
+    assert transmission.status == TransmissionStatus.SENT and transmission.disclosure == disclosure
+    (message,) = RecordingBackend.sent
+    assert message.sha256 == disclosure.sha256 and message.attachment_name.endswith(".json")
+
+
+def test_direct_needs_an_address_in_the_directory(world, client_for):
+    provider = therapist()
+    client = client_for(world.alice)
+    url = reverse("transitions:packet", args=[active_episode(world.patient_a).uuid])
+    response = client.post(
+        url,
+        {
+            "kind": "discharge",
+            "recipient": provider.uuid,
+            "purpose": "treatment",
+            "format": "pdf",
+            "delivery": "direct",
+        },
+    )
+    assert response.status_code == 400 and b"no Direct address" in response.content
+    assert not Disclosure.objects.exists()
