@@ -24,6 +24,10 @@ run: $(VENV)/.installed
 	$(DEMO_ENV) $(MANAGE) collectstatic --no-input -v0
 	$(DEMO_ENV) $(MANAGE) load_demo
 	@echo "OpenIOP demo: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	@# The reminders: the django-tasks worker sends them, the loop finds the due ones every minute (both to the console).
+	$(DEMO_ENV) $(MANAGE) db_worker & worker=$$!; \
+	$(DEMO_ENV) $(MANAGE) reminders_loop & loop=$$!; \
+	trap 'kill $$worker $$loop 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --log-level warning
 
 # Production checks run against production settings: DEBUG off, a real key, HTTPS everywhere.

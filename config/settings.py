@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_htmx",
     "csp",
+    "django_tasks",
+    "django_tasks.backends.database",
     "openiop.core",
     "openiop.accounts",
     "openiop.audit",
@@ -70,6 +72,9 @@ INSTALLED_APPS = [
     "openiop.coordination",
     "openiop.discharge",
     "openiop.transitions",
+    "openiop.portal",
+    "openiop.invitations",
+    "openiop.reminders",
     "openiop.fhir",
     "openiop.api",
     "openiop.demo",
@@ -84,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "openiop.portal.middleware.PatientLanguageMiddleware",
     "openiop.accounts.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -107,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "openiop.core.context_processors.navigation",
+                "openiop.portal.nav.portal_nav",
             ],
         },
     },
@@ -267,6 +274,18 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OpenIOP <no-reply@openiop.invalid>")
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "openiop.core.sms.ConsoleSmsBackend")
+
+# --- Background tasks (django-tasks): reminders are sent by `manage.py db_worker`, which `make run`
+# starts beside the web server. Tests run tasks at once, in the test's transaction.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if TESTING
+            else "django_tasks.backends.database.DatabaseBackend"
+        )
+    }
+}
 
 # --- Logging: no PHI in logs; request ids tie log lines to audit events --------------------------
 LOGGING = {

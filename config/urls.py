@@ -18,6 +18,7 @@ urlpatterns = [
     path("coordination/", include("openiop.coordination.urls")),
     path("discharge/", include("openiop.discharge.urls")),
     path("transitions/", include("openiop.transitions.urls")),
+    path("me/", include("openiop.portal.urls")),
     path("fhir/r4/", include("openiop.fhir.urls")),
     path("audit/", include("openiop.audit.urls")),
     path("profile/", include("openiop.accounts.urls")),

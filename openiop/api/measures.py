@@ -128,7 +128,8 @@ class PersonOut(Schema):
 class AlertOut(Schema):
     uuid: UUID
     patient: UUID
-    administration: UUID
+    # None while the alert comes from a questionnaire the patient has not finished in the portal.
+    administration: UUID | None
     flag: str
     message: str
     status: str
@@ -275,7 +276,7 @@ def _alert(alert: MeasureAlert) -> dict:
     return {
         "uuid": alert.uuid,
         "patient": alert.patient.uuid,
-        "administration": alert.administration.uuid,
+        "administration": alert.administration.uuid if alert.administration else None,
         "flag": alert.flag,
         "message": alert.message,
         "status": alert.status,

@@ -1,4 +1,4 @@
-"""A patient's own page, on a phone."""
+"""A patient's own home page in the portal, on a phone."""
 
 import re
 
@@ -12,21 +12,20 @@ from .conftest import assert_accessible, sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_patient_lands_on_my_care_on_a_phone_with_the_crisis_box_first(phone_page, world):
+def test_patient_lands_on_the_portal_on_a_phone_with_the_crisis_line_first(phone_page, world):
     page = phone_page
     sign_in(page, "pat_a", PASSWORD)
 
-    expect(page).to_have_url(re.compile(r"/my-care/$"))
+    expect(page).to_have_url(re.compile(r"/me/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Avery")
-    crisis = page.get_by_role("complementary", name="If you are in crisis")
+    crisis = page.locator(".portal-crisis")
     expect(crisis).to_contain_text("988")
     expect(crisis).to_be_in_viewport()
     # First in the page's content: before the greeting, in reading order and on screen.
-    first = page.locator("main .page *").first
-    expect(first).to_have_class(re.compile(r"\bnarrow\b"))
-    expect(first.locator("> *").first).to_have_class(re.compile(r"\bcrisis\b"))
-    crisis_top = crisis.bounding_box()["y"]
-    assert crisis_top < page.get_by_role("heading", level=1).bounding_box()["y"]
+    first = page.locator("main .page .portal > *").first
+    expect(first).to_have_class(re.compile(r"\bportal-crisis\b"))
+    assert crisis.bounding_box()["y"] < page.get_by_role("heading", level=1).bounding_box()["y"]
+    expect(page.get_by_role("link", name="Open my safety plan")).to_be_visible()
 
     program = page.get_by_role("region", name="Your program")
     expect(program).to_contain_text("Adult Mental Health IOP")

@@ -32,7 +32,8 @@ def navigation(request):
         items.append(("intake:due_items", "Due items"))
     if user.has_perm("audit.view_report"):
         items.append(("audit:report", "Audit report"))
-    if user.has_perm("home.view_own_care"):
+    if user.has_perm("home.view_own_care") and not user.has_perm("portal.use"):
+        # A patient account not linked to a record yet; linked patients have the portal's own menu.
         items.append(("home:my_care", "My care"))
     if user.is_staff_member:
         items.append(("accounts:profile", "Profile"))

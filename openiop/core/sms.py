@@ -1,4 +1,12 @@
-"""Pluggable SMS backends, chosen by the SMS_BACKEND setting (like Django's EMAIL_BACKEND)."""
+"""Pluggable SMS backends, chosen by the SMS_BACKEND setting (like Django's EMAIL_BACKEND).
+
+To plug in a provider (Twilio, an SMS gateway, ...), write a class with a no-argument constructor and one
+method, `send(self, *, to: str, body: str) -> None`, that sends `body` to the phone number `to` (as stored
+on the patient's record) and raises any exception when the provider refuses or cannot be reached: the
+reminders worker records the error and tries again later (openiop/reminders/services.py). Read credentials
+from settings or the environment inside the class, and set SMS_BACKEND="yourpackage.sms.ProviderBackend".
+Bodies never hold clinical content; keep them out of your provider's logs where it allows.
+"""
 
 import logging
 

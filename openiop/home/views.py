@@ -33,6 +33,8 @@ def index(request):
     user = request.user
     if user.has_perm("home.view_my_day"):
         return redirect("home:my_day")
+    if user.has_perm("portal.use"):
+        return redirect("portal:home")
     if user.has_perm("home.view_own_care"):
         return redirect("home:my_care")
     if user.has_perm("audit.view_report"):
@@ -100,9 +102,8 @@ def task_done(request, task_uuid):
 
 @policy("home.view_own_care")
 def my_care(request):
-    patient = getattr(request.user, "patient", None)
-    if patient is None:
-        return render(request, "home/my_care.html", {"patient": None})
-    patient = with_episodes(type(patient).objects.filter(pk=patient.pk)).get()
-    audit_record(action=Action.VIEW, request=request, patient=patient, obj=patient, detail={"portal": True})
-    return render(request, "home/my_care.html", {"patient": patient, "episode": current_episode(patient)})
+    """The patient's page before the portal (issue 8): a patient with a linked record goes to the portal's
+    home; one whose account is not linked yet still learns why there is nothing to show."""
+    if request.user.has_perm("portal.use"):
+        return redirect("portal:home")
+    return render(request, "home/my_care.html", {"patient": None})

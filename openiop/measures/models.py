@@ -154,7 +154,14 @@ class MeasureAlert(AuditedModel):
     """An urgent alert raised by a critical answer (PHQ-9 item 9 above 0, a positive ASQ, any critical
     item). Never silently dismissed: closing it needs an action and a note."""
 
-    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="alerts")
+    # Empty only while the alert comes from a questionnaire the patient has not finished in the portal
+    # (`draft`): the alert is raised at the critical answer, since the person may stop there.
+    administration = models.ForeignKey(
+        Administration, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
+    draft = models.OneToOneField(
+        "measures.ResponseDraft", null=True, blank=True, on_delete=models.SET_NULL, related_name="alert"
+    )
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="measure_alerts")
     flag = models.CharField(max_length=60, help_text=_("The scoring flag id that raised it."))
     message = models.CharField(max_length=300)
@@ -237,3 +244,28 @@ class StaffAbsence(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.user} away {self.starts_on}–{self.ends_on}"
+
+
+class ResponseDraft(AuditedModel):
+    """A questionnaire the patient is answering in the portal, one question per screen: each answer is
+    saved at once, so they can stop and go on later on any device. Deleted when submitted (the
+    administration then holds the answers); one per episode, instrument and occasion."""
+
+    episode = models.ForeignKey("patients.EpisodeOfCare", on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="response_drafts")
+    instrument_code = models.CharField(max_length=40)
+    instrument_version = models.CharField(max_length=20)
+    occasion = models.CharField(max_length=12, choices=Occasion.choices, default=Occasion.ON_DEMAND)
+    language = models.CharField(max_length=10, default="en")
+    answers = models.JSONField(default=dict, blank=True, help_text=_("Item key to the value given so far."))
+
+    class Meta:
+        ordering = ["patient", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "instrument_code", "occasion"], name="measures_one_draft_per_occasion"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_code} draft ({len(self.answers)} answered)"

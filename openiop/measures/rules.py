@@ -44,6 +44,8 @@ rules.add_perm("measures.view_patient", can_view_chart)
 rules.add_perm("measures.enter_patient", is_clinical_staff & on_care_team)
 # Objects: an administration (marking it entered in error), an alert.
 rules.add_perm("measures.mark_in_error", is_clinical_staff & on_administration_care_team)
+# Showing a result's total and band to the patient in the portal: the care team's choice (issue 8).
+rules.add_perm("measures.share_with_patient", is_clinical_staff & on_administration_care_team)
 rules.add_perm("measures.view_alert", is_clinical_staff & (reads_alert_chart | is_alert_assignee))
 rules.add_perm("measures.close_alert", is_clinical_staff & (on_alert_care_team | is_alert_assignee))
 # Objects: a program (its schedules, on-call days and its staff's away periods).

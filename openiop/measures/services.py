@@ -8,9 +8,10 @@ keyed by field ("answers.9" for an item), so the web form and the API show each 
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from openiop.accounts.models import Role
@@ -31,6 +32,7 @@ from .models import (
     MeasureSchedule,
     Occasion,
     OnCall,
+    ResponseDraft,
     Source,
     StaffAbsence,
 )
@@ -185,6 +187,7 @@ def administration_record(
     source: str = Source.STAFF_ENTRY,
     context: dict | None = None,
     confirm_duplicate: bool = False,
+    draft_alert: MeasureAlert | None = None,
     request=None,
 ) -> Recorded:
     """Score and store one completed questionnaire of the episode's patient.
@@ -193,7 +196,9 @@ def administration_record(
     item 9 above 0, a positive ASQ, any critical item) raises an urgent alert with same-day tasks and asks
     for a safety-plan review; "clinician_review" flags raise a non-urgent task (see `_review_task`). An
     administration identical to one already recorded (same patient, instrument, day and answers) raises
-    PossibleDuplicate unless `confirm_duplicate`.
+    PossibleDuplicate unless `confirm_duplicate`. `draft_alert`: the alert a critical answer already raised
+    while the patient was answering in the portal; it is attached to the administration instead of raising a
+    second one (portal_critical_answer).
     """
     instrument, language = _validate_entry(
         episode=episode,
@@ -246,7 +251,10 @@ def administration_record(
                 **({"duplicate_confirmed": str(existing.uuid)} if existing is not None else {}),
             },
         )
-        alert = _raise_alert(administration, result, by=by, request=request)
+        if draft_alert is not None:
+            alert = _attach_draft_alert(draft_alert, administration, by=by, request=request)
+        else:
+            alert = _raise_alert(administration, result, by=by, request=request)
         review_task = _review_task(administration, result, by=by, request=request)
         _complete_baseline(episode, by=by, request=request)
     # A new score may show reliable deterioration or no progress by week N: a treatment-plan review.
@@ -276,15 +284,30 @@ def _raise_alert(administration: Administration, result: ScoreResult, *, by, req
     urgent = [flag for flag in result.flags if flag.triggers == URGENT]
     if not urgent:
         return None
-    episode, patient = administration.episode, administration.patient
-    today = timezone.localdate()
-    responder = responder_for(episode, today)
     what = "; ".join(_flag_summary(flag, administration) for flag in urgent)
     headline = _("%(code)s of %(day)s: %(what)s") % {
         "code": administration.instrument_code,
         "day": f"{administration.completed_on:%Y-%m-%d}",
         "what": what,
     }
+    return _create_alert(
+        episode=administration.episode,
+        patient=administration.patient,
+        flag_id=urgent[0].id,
+        headline=headline,
+        administration=administration,
+        by=by,
+        request=request,
+    )
+
+
+def _create_alert(
+    *, episode, patient, flag_id, headline, administration=None, draft=None, by, request
+) -> MeasureAlert:
+    """The urgent alert itself, wherever it comes from: same-day tasks (responder_for), the alert, its
+    audit event and a safety-plan review request."""
+    today = timezone.localdate()
+    responder = responder_for(episode, today)
     task = primary_task = None
     if responder.assignee is not None:
         if responder.reason == "primary":
@@ -317,8 +340,9 @@ def _raise_alert(administration: Administration, result: ScoreResult, *, by, req
         )
     alert = MeasureAlert.objects.create(
         administration=administration,
+        draft=draft,
         patient=patient,
-        flag=urgent[0].id,
+        flag=flag_id,
         message=_clip(headline, 300),
         assigned_to=responder.assignee,
         task=task,
@@ -333,7 +357,11 @@ def _raise_alert(administration: Administration, result: ScoreResult, *, by, req
         patient=patient,
         obj=alert,
         detail={
-            "administration": str(administration.uuid),
+            **(
+                {"administration": str(administration.uuid)}
+                if administration is not None
+                else {"draft": str(draft.uuid), "unfinished_portal_questionnaire": True}
+            ),
             "assigned_to": str(responder.assignee.uuid) if responder.assignee else None,
             "cover": responder.reason,
         },
@@ -682,3 +710,195 @@ def absence_remove(*, absence: StaffAbsence, by, request=None) -> None:
             detail={"removed": True, "user": str(absence.user.uuid)},
         )
         absence.delete()
+
+
+# --- the portal: a questionnaire answered one question per screen ----------------------------------------
+
+
+def portal_language(instrument: Instrument, patient: Patient, active: str | None) -> str:
+    """The language the patient reads the questionnaire in: their recorded language when the instrument has
+    it and it is not the default, else the language the portal is shown in, else the instrument's first."""
+    for language in (patient.language, (active or "")[:2]):
+        if language in instrument.languages and language != instrument.default_language:
+            return language
+    return instrument.default_language
+
+
+def draft_start(
+    *, episode: EpisodeOfCare, instrument_code: str, occasion: str, language: str, by, request=None
+) -> ResponseDraft:
+    """The patient's draft of this questionnaire for this occasion: the one in progress, or a new one."""
+    try:
+        instrument = get_instrument(instrument_code)
+    except LookupError as error:
+        raise ValidationError(
+            {"instrument": _("There is no questionnaire %(code)s.") % {"code": instrument_code}}
+        ) from error
+    if occasion not in Occasion.values:
+        raise ValidationError({"occasion": _("Unknown occasion.")})
+    if language not in instrument.languages:
+        language = instrument.default_language
+    with transaction.atomic():
+        draft, created = ResponseDraft.objects.get_or_create(
+            episode=episode,
+            instrument_code=instrument.code,
+            occasion=occasion,
+            defaults={
+                "patient": episode.patient,
+                "instrument_version": instrument.version,
+                "language": language,
+                "created_by": by,
+                "updated_by": by,
+            },
+        )
+        if created:
+            audit_record(
+                action=Action.CREATE,
+                request=request,
+                actor=by,
+                patient=episode.patient,
+                obj=draft,
+                detail={"instrument": instrument.code, "occasion": occasion, "portal": True},
+            )
+    return draft
+
+
+def draft_instrument(draft: ResponseDraft) -> Instrument:
+    return get_instrument(draft.instrument_code, draft.instrument_version)
+
+
+def draft_answer(
+    *, draft: ResponseDraft, item_key: str, value, by, language: str | None = None, request=None
+) -> MeasureAlert | None:
+    """Save one answer to the draft at once (progress kept). A critical answer raises the urgent alert now
+    (portal_critical_answer); returns that alert (or the one raised earlier for this draft), else None.
+    An answer that is not one of the item's options raises ValidationError and saves nothing."""
+    instrument = draft_instrument(draft)
+    item = next((item for item in instrument.items if item.key == str(item_key)), None)
+    if item is None:
+        raise ValidationError({"answer": _("This question is not part of the questionnaire.")})
+    if isinstance(value, bool) or not isinstance(value, int) or value not in item.values:
+        raise ValidationError({"answer": _("Choose one of the answers.")})
+    with transaction.atomic():
+        draft = ResponseDraft.objects.select_for_update().get(pk=draft.pk)
+        draft.answers = {**draft.answers, item.key: value}
+        if language in instrument.languages:
+            draft.language = language  # the language the patient is reading it in now
+        draft.updated_by = by
+        draft.save(update_fields=["answers", "language", "updated_by", "updated_at"])
+        audit_record(
+            action=Action.UPDATE,
+            request=request,
+            actor=by,
+            patient=draft.patient,
+            obj=draft,
+            detail={"item": item.key, "portal": True},
+        )
+        if is_urgent_answer(item, value):
+            return portal_critical_answer(draft, item, by, request=request)
+    return MeasureAlert.objects.filter(draft=draft).first()
+
+
+def is_urgent_answer(item, value) -> bool:
+    """The instrument's own rule: a critical item answered at or above its threshold, asking for an alert."""
+    critical = item.critical
+    return (
+        critical is not None
+        and critical.triggers == URGENT
+        and value is not None
+        and value >= critical.at_least
+    )
+
+
+def portal_critical_answer(draft: ResponseDraft, item, by, request=None) -> MeasureAlert:
+    """Raise the urgent alert for a critical answer given in an unfinished portal questionnaire, at once: the
+    person may stop there. One alert per draft, however often they go back and change it; when the draft is
+    submitted, the administration takes this alert over (administration_record's `draft_alert`)."""
+    with transaction.atomic():
+        draft = ResponseDraft.objects.select_for_update().get(pk=draft.pk)
+        existing = MeasureAlert.objects.filter(draft=draft).first()
+        if existing is not None:
+            return existing
+        with translation.override(settings.LANGUAGE_CODE):  # staff read it, not the patient
+            headline = _("%(code)s being answered in the portal (not finished), %(day)s: %(what)s") % {
+                "code": draft.instrument_code,
+                "day": f"{timezone.localdate():%Y-%m-%d}",
+                "what": _("item %(key)s answered %(value)s")
+                % {"key": item.key, "value": draft.answers.get(item.key)},
+            }
+            return _create_alert(
+                episode=draft.episode,
+                patient=draft.patient,
+                flag_id=f"critical_item_{item.key}",
+                headline=headline,
+                draft=draft,
+                by=by,
+                request=request,
+            )
+
+
+def _attach_draft_alert(alert: MeasureAlert, administration: Administration, *, by, request) -> MeasureAlert:
+    alert.administration = administration
+    alert.updated_by = by
+    alert.save(update_fields=["administration", "updated_by", "updated_at"])
+    audit_record(
+        action=Action.UPDATE,
+        request=request,
+        actor=by,
+        patient=administration.patient,
+        obj=alert,
+        detail={"administration": str(administration.uuid), "from_draft": True},
+    )
+    return alert
+
+
+def draft_submit(*, draft: ResponseDraft, by, request=None) -> Recorded:
+    """Record the finished draft as an administration (source portal, the draft's language) and delete the
+    draft, in one transaction. An unanswered item is recorded as skipped, as on paper."""
+    with transaction.atomic():
+        draft = ResponseDraft.objects.select_for_update().select_related("episode").get(pk=draft.pk)
+        # The alert, tasks and review requests it raises are read by staff: in the site's language, not the
+        # language the patient answered in.
+        with translation.override(settings.LANGUAGE_CODE):
+            recorded = administration_record(
+                episode=draft.episode,
+                instrument_code=draft.instrument_code,
+                answers=dict(draft.answers),
+                completed_on=timezone.localdate(),
+                by=by,
+                occasion=draft.occasion,
+                language=draft.language,
+                source=Source.PORTAL,
+                confirm_duplicate=True,
+                draft_alert=MeasureAlert.objects.filter(draft=draft).first(),
+                request=request,
+            )
+        audit_record(
+            action=Action.UPDATE,
+            request=request,
+            actor=by,
+            patient=draft.patient,
+            obj=draft,
+            detail={"submitted": str(recorded.administration.uuid), "portal": True},
+        )
+        draft.delete()
+    return recorded
+
+
+def administration_share(*, administration: Administration, shared: bool, by, request=None) -> Administration:
+    """Show (or stop showing) an administration's total and band to the patient in the portal: a clinician's
+    choice per result, never automatic."""
+    with transaction.atomic():
+        Administration.objects.filter(pk=administration.pk).update(
+            shared_with_patient=shared, updated_by=by, updated_at=timezone.now()
+        )
+        administration.refresh_from_db()
+        audit_record(
+            action=Action.UPDATE,
+            request=request,
+            actor=by,
+            patient=administration.patient,
+            obj=administration,
+            detail={"shared_with_patient": shared},
+        )
+    return administration

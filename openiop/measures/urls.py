@@ -18,6 +18,11 @@ urlpatterns = [
         administrations.administration_in_error,
         name="administration_in_error",
     ),
+    path(
+        "administrations/<uuid:administration_uuid>/share/",
+        administrations.administration_share_view,
+        name="administration_share",
+    ),
     path("alerts/", alerts.alert_list, name="alert_list"),
     path("alerts/<uuid:alert_uuid>/", alerts.alert_detail, name="alert_detail"),
     path("alerts/<uuid:alert_uuid>/close/", alerts.alert_close_view, name="alert_close"),

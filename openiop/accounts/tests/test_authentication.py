@@ -47,7 +47,7 @@ def test_staff_with_an_authenticator_pass_and_patients_are_not_forced(world, cli
     settings.OPENIOP_REQUIRE_STAFF_MFA = True
     Authenticator.objects.create(user=world.alice, type=Authenticator.Type.TOTP, data={"secret": "x"})
     assert client_for(world.alice).get(reverse("home:my_day")).status_code == 200
-    assert client_for(world.pat_a).get(reverse("home:my_care")).status_code == 200
+    assert client_for(world.pat_a).get(reverse("portal:home")).status_code == 200
 
 
 def test_staff_cannot_remove_their_authenticator_while_mfa_is_required(world, settings):

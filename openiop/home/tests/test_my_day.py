@@ -69,16 +69,22 @@ def test_task_completion_requires_post(world, client_for):
 
 def test_start_page_sends_each_role_to_its_work(world, client_for, client):
     assert client_for(world.alice).get("/")["Location"] == reverse("home:my_day")
-    assert client_for(world.pat_a).get("/")["Location"] == reverse("home:my_care")
+    assert client_for(world.pat_a).get("/")["Location"] == reverse("portal:home")
     assert client_for(world.audrey).get("/")["Location"] == reverse("audit:report")
     assert client_for(world.adam).get("/")["Location"] == reverse("admin:index")
 
 
-def test_patient_sees_their_own_program_and_care_team_only(world, client_for):
-    page = client_for(world.pat_a).get(reverse("home:my_care")).content.decode()
-    assert "Hello, Avery" in page and "Alice Test, LCSW" in page and "988" in page
-    assert "Blake" not in page
-    assert AuditEvent.objects.filter(action=Action.VIEW, patient=world.patient_a, actor=world.pat_a).exists()
+def test_my_care_sends_a_linked_patient_to_the_portal(world, client_for):
+    response = client_for(world.pat_a).get(reverse("home:my_care"))
+    assert response.status_code == 302 and response["Location"] == reverse("portal:home")
+
+
+def test_my_care_tells_a_patient_without_a_linked_record_why_it_is_empty(world, client_for):
+    from conftest import make_user
+    from openiop.accounts.models import Role
+
+    page = client_for(make_user("pat_new", Role.PATIENT)).get(reverse("home:my_care")).content.decode()
+    assert "not linked to a patient record yet" in page and "988" in page
 
 
 def test_health_check_answers_without_a_session(client, db):

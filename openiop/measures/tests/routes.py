@@ -69,6 +69,11 @@ ROUTES = {
         lambda w: {"administration_uuid": record(w, PHQ9_CALM).administration.uuid},
         only(*TEAM),
     ),
+    "measures:administration_share": (
+        "post",
+        lambda w: {"administration_uuid": record(w, PHQ9_CALM).administration.uuid},
+        only(*TEAM),
+    ),
     "measures:alert_list": ("get", lambda w: {}, only(*CLINICAL)),
     "measures:alert_detail": (
         "get",

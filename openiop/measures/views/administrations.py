@@ -4,18 +4,18 @@ one entered in error. Loaders (selectors.py) check the rules and audit reads; se
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
-from openiop.core.access import policy
+from openiop.core.access import policy, refuse
 from openiop.patients.selectors import BreakGlassRequired, current_episode
 
 from ..forms import AdministrationForm, InErrorForm
-from ..models import Occasion
+from ..models import Administration, Occasion
 from ..registry import current_instruments, get_instrument
 from ..selectors import (
     ENTER,
@@ -26,7 +26,12 @@ from ..selectors import (
     patient_administrations,
     patient_for_measures,
 )
-from ..services import PossibleDuplicate, administration_mark_entered_in_error, administration_record
+from ..services import (
+    PossibleDuplicate,
+    administration_mark_entered_in_error,
+    administration_record,
+    administration_share,
+)
 from .shown import shown_administration
 
 
@@ -178,6 +183,8 @@ def administration_detail(request, administration_uuid):
         "alerts": alerts,
         "open_alerts": [a for a in alerts if a.status == "open"],
         "may_mark": may_mark and not administration.entered_in_error,
+        "may_share": request.user.has_perm("measures.share_with_patient", administration)
+        and not administration.entered_in_error,
     }
     return render(request, "measures/administration_detail.html", context)
 
@@ -224,3 +231,29 @@ def administration_in_error(request, administration_uuid):
         )
     context = {"patient": administration.patient, "administration": administration, "form": form}
     return render(request, "measures/administration_in_error.html", context)
+
+
+@policy("measures.enter")
+@require_POST
+def administration_share_view(request, administration_uuid):
+    """Share the result (total and band) with the patient in the portal, or stop sharing it (shared=1/0)."""
+    administration = get_object_or_404(
+        Administration.objects.select_related("patient"), uuid=administration_uuid
+    )
+    if not request.user.has_perm("measures.share_with_patient", administration):
+        refuse(
+            request,
+            permission="measures.share_with_patient",
+            patient=administration.patient,
+            obj=administration,
+        )
+    if administration.entered_in_error:
+        messages.info(request, _("This administration is marked entered in error: it cannot be shared."))
+    else:
+        shared = request.POST.get("shared") == "1"
+        administration_share(administration=administration, shared=shared, by=request.user, request=request)
+        if shared:
+            messages.success(request, _("Shared: the patient sees the score and its level in the portal."))
+        else:
+            messages.success(request, _("No longer shared with the patient."))
+    return redirect("measures:administration_detail", administration_uuid=administration.uuid)

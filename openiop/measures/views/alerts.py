@@ -43,7 +43,8 @@ def _render_detail(request, alert, form):
         "alert": alert,
         "patient": alert.patient,
         "administration": alert.administration,
-        "shown": shown_administration(alert.administration),
+        # No administration yet: raised at a critical answer of a questionnaire unfinished in the portal.
+        "shown": shown_administration(alert.administration) if alert.administration else None,
         "form": form,
         "may_close": alert.status == AlertStatus.OPEN
         and request.user.has_perm("measures.close_alert", alert),

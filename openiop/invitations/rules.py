@@ -1,0 +1,16 @@
+"""Who may invite a patient to the portal: whoever does the patient's paperwork of admission, the same
+people as for consents (coordination.rules.works_paperwork): the care team's clinicians and psychiatrists,
+and the program's directors and intake coordinators. Patients never invite (family access is not built)."""
+
+import rules
+
+from openiop.core.predicates import is_director, is_intake_coordinator, is_treating_role
+from openiop.patients.rules import in_patient_program, on_care_team
+
+invites_patient = (is_treating_role & on_care_team) | (
+    (is_director | is_intake_coordinator) & in_patient_program
+)
+
+# Gate (no object), then the patient.
+rules.add_perm("invitations.invite", is_treating_role | is_director | is_intake_coordinator)
+rules.add_perm("invitations.invite_patient", invites_patient)
