@@ -17,9 +17,12 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
     ADMINISTRATOR = "administrator", _("Administrator")
     PATIENT = "patient", _("Patient")
+    # A patient's family member with the patient's recorded consent (invitations.FamilyAccessGrant): sees
+    # only the family sessions' times. Neither staff nor patient.
+    FAMILY = "family", _("Family member")
 
 
-STAFF_ROLES = frozenset(role for role in Role if role != Role.PATIENT)
+STAFF_ROLES = frozenset(role for role in Role if role not in (Role.PATIENT, Role.FAMILY))
 # Roles that treat patients and so may open charts of their programs' patients.
 CLINICAL_ROLES = frozenset(
     {Role.INTAKE_COORDINATOR, Role.CLINICIAN, Role.PSYCHIATRIST, Role.PROGRAM_DIRECTOR}

@@ -122,9 +122,13 @@ class ConsentOut(Schema):
     signed_name: str
     signed_on: datetime.date
     signed_at: datetime.datetime
-    witnessed_by: StaffRefOut
-    signature_method: Literal["on_screen", "paper"] = Field(
-        description="Signed on screen (witnessed_by witnessed it) or on paper (witnessed_by recorded it)."
+    witnessed_by: StaffRefOut | None = Field(
+        description="Who witnessed (on screen) or recorded (paper) the signature; none for a signature the "
+        "patient made in the portal with their own account."
+    )
+    signature_method: Literal["on_screen", "paper", "portal"] = Field(
+        description="Signed on screen (witnessed_by witnessed it), on paper (witnessed_by recorded it) or by "
+        "the patient in the portal."
     )
     paper_received_by: str = Field(description="Who received the signed paper form (paper only).")
     scan_sha256: str | None = Field(description="SHA-256 of the scan of the signed paper form, if any.")

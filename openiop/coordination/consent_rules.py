@@ -85,7 +85,7 @@ MESSAGES = {
 class ConsentRecord:
     id: str
     kind: str
-    valid_from: datetime.datetime
+    valid_from: datetime.datetime | None  # None: not signed (yet); it allows nothing
     purposes: frozenset[str]
     categories: frozenset[str]
     recipient_id: str | None = None  # a named recipient, or None with `tpo`
@@ -169,7 +169,7 @@ def decide(consents: Iterable[ConsentRecord], request: DisclosureRequest) -> Dec
     stages = (
         (LEGAL_COMBINED, lambda c: not (LEGAL in c.purposes and not _well_formed(c))),
         (SUD_NOTES_RULE, _well_formed),
-        (NOT_YET_SIGNED, lambda c: c.valid_from <= request.at),
+        (NOT_YET_SIGNED, lambda c: c.valid_from is not None and c.valid_from <= request.at),
         (REVOKED, lambda c: c.revoked_at is None or request.at < c.revoked_at),
         (EXPIRED, lambda c: c.expires_at is None or request.at < c.expires_at),
         (WRONG_RECIPIENT, lambda c: _for_recipient(c, request)),

@@ -81,7 +81,7 @@ class ConsentForm(forms.Form):
         error_messages={"required": _("Explain the right to revoke to the patient, then confirm it here.")},
     )
     signature_method = forms.ChoiceField(
-        label=_("How was it signed?"),
+        label=_("How will it be signed?"),
         choices=SignatureMethod.choices,
         initial=SignatureMethod.ON_SCREEN,
         widget=forms.RadioSelect,
@@ -90,13 +90,16 @@ class ConsentForm(forms.Form):
     signed_name = forms.CharField(
         label=_("Patient's full name, as signed"),
         max_length=160,
+        required=False,  # required unless the patient signs in the portal (clean)
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
         help_text=_(
             "On screen, the patient types their first and last name as their signature. On paper, type the name the patient signed."
         ),
     )
     signed_on = forms.DateField(
-        label=_("Date the patient signed"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date the patient signed"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        required=False,  # required unless the patient signs in the portal (clean)
     )
     witnessed = forms.BooleanField(
         label=_(
@@ -127,6 +130,12 @@ class ConsentForm(forms.Form):
     def clean(self):
         data = super().clean()
         data["signature_method"] = data.get("signature_method") or SignatureMethod.ON_SCREEN
+        if data["signature_method"] == SignatureMethod.PORTAL:
+            return data  # the patient types their name and the date is the day they sign
+        if not (data.get("signed_name") or "").strip():
+            self.add_error("signed_name", _("Type the patient's full name, as signed."))
+        if data.get("signed_on") is None and "signed_on" not in self.errors:
+            self.add_error("signed_on", _("Give the date the patient signed."))
         if data["signature_method"] == SignatureMethod.ON_SCREEN:
             if not data.get("witnessed"):
                 self.add_error("witnessed", _("Confirm that you witnessed the patient's signature."))
@@ -141,9 +150,15 @@ class ConsentForm(forms.Form):
     def signed_on_paper(self) -> bool:
         return self.cleaned_data.get("signature_method") == SignatureMethod.PAPER
 
+    @property
+    def for_portal(self) -> bool:
+        return self.cleaned_data.get("signature_method") == SignatureMethod.PORTAL
+
     def consent_fields(self) -> dict:
-        """The cleaned data the consent services take (`consent_record`)."""
-        return {k: v for k, v in self.cleaned_data.items() if k not in self.NOT_CONSENT_FIELDS}
+        """The cleaned data the consent services take (`consent_record`; without the signature for
+        `consent_prepare_for_portal`)."""
+        skipped = self.NOT_CONSENT_FIELDS + (("signed_name", "signed_on") if self.for_portal else ())
+        return {k: v for k, v in self.cleaned_data.items() if k not in skipped}
 
 
 class ExternalMemberEndForm(forms.Form):

@@ -103,11 +103,26 @@ class Purpose(models.TextChoices):
 class SignatureMethod(models.TextChoices):
     ON_SCREEN = "on_screen", _("Signed on screen, in front of me")
     PAPER = "paper", _("Signed on a paper form, which I scan and upload")
+    PORTAL = "portal", _("By the patient in the portal: I prepare it, they read and sign it there")
+
+
+class SignedConsentManager(models.Manager):
+    """Only consents the patient has signed. The default manager, so that every existing reader (the
+    consent engine, disclosures, FHIR, the API, chart panels) can never meet a consent still waiting for
+    the patient's signature in the portal; code about those uses `Consent.with_unsigned`."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(signed_at__isnull=False)
 
 
 class Consent(AuditedModel):
     """A consent signed by the patient on screen, witnessed by the staff member who recorded it, or signed
-    on paper, whose scan is kept with it (`ConsentDocument`) and recorded by `witnessed_by`."""
+    on paper, whose scan is kept with it (`ConsentDocument`) and recorded by `witnessed_by`, or prepared by
+    staff and signed by the patient in the portal (no witness: the patient signs alone, with their account).
+
+    A portal consent waits for the signature with no `signed_at`/`signed_on`/`signed_name`; until then it
+    allows nothing (`as_record` gives no `valid_from`, which the engine refuses as not yet signed) and the
+    default manager does not even return it."""
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="consents")
     kind = models.CharField(_("kind"), max_length=24, choices=ConsentKind.choices)
@@ -123,10 +138,13 @@ class Consent(AuditedModel):
     categories = models.JSONField(_("information"), default=list)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     expiry_event = models.CharField(_("expires on this event"), max_length=200, blank=True)
-    signed_name = models.CharField(_("name typed by the patient"), max_length=160)
-    signed_on = models.DateField(_("date signed"))
-    signed_at = models.DateTimeField(_("recorded at"))
-    witnessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_name = models.CharField(_("name typed by the patient"), max_length=160, blank=True)
+    # All three empty while a portal consent waits for the patient's signature (see the constraints).
+    signed_on = models.DateField(_("date signed"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    witnessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     signature_method = models.CharField(
         _("how it was signed"),
         max_length=16,
@@ -140,11 +158,41 @@ class Consent(AuditedModel):
     )
     revocation_note = models.CharField(_("how the patient revoked"), max_length=300, blank=True)
 
+    objects = SignedConsentManager()
+    with_unsigned = models.Manager()
+
     class Meta:
         ordering = ["-signed_at", "-id"]
+        base_manager_name = "with_unsigned"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(signed_at__isnull=True, signed_on__isnull=True, signed_name="")
+                | models.Q(signed_at__isnull=False, signed_on__isnull=False),
+                name="consent_signature_fields_together",
+            ),
+            # Only a portal consent may wait for its signature ...
+            models.CheckConstraint(
+                condition=models.Q(signed_at__isnull=False) | models.Q(signature_method="portal"),
+                name="consent_unsigned_only_in_portal",
+            ),
+            # ... and only a portal signature has no staff witness (on screen) or recorder (paper).
+            models.CheckConstraint(
+                condition=models.Q(witnessed_by__isnull=False) | models.Q(signature_method="portal"),
+                name="consent_witness_unless_portal",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.signed_on})"
+        return f"{self.get_kind_display()} ({self.signed_on or _('not signed yet')})"
+
+    @property
+    def awaiting_signature(self) -> bool:
+        """Prepared for the patient to sign in the portal, not signed yet."""
+        return self.signed_at is None
+
+    @property
+    def signed_in_portal(self) -> bool:
+        return self.signature_method == SignatureMethod.PORTAL and self.signed_at is not None
 
     @property
     def is_authorization(self) -> bool:
@@ -162,6 +210,8 @@ class Consent(AuditedModel):
     def status_at(self, moment: datetime.datetime) -> str:
         if self.revoked_at is not None and self.revoked_at <= moment:
             return "revoked"
+        if self.signed_at is None:
+            return "awaiting_signature"
         expires = self.expires_at()
         if expires is not None and expires <= moment:
             return "expired"

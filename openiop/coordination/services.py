@@ -159,6 +159,42 @@ def external_member_add(*, patient, provider: Provider, role: str, note: str = "
 # --- consents ------------------------------------------------------------------------------------------------
 
 
+def _check_elements(
+    errors: dict[str, list[str]],
+    *,
+    kind: str,
+    disclosing_party: str,
+    recipient: Provider | None,
+    tpo: bool,
+    purposes,
+    categories,
+    expires_on: datetime.date | None,
+    expiry_event: str,
+    starts_on: datetime.date,
+) -> tuple[Provider | None, bool, list[str], list[str]]:
+    """Add to `errors` what an authorization lacks (every §2.31 element, the engine's combination rules);
+    return the recipient, TPO flag, purposes and categories to store (none for a consent to treatment)."""
+    purposes, categories = sorted(set(purposes)), sorted(set(categories))
+    if kind not in cr.AUTHORIZING_KINDS:
+        return None, False, [], []
+    if not disclosing_party.strip():
+        errors["disclosing_party"] = ["Name who may disclose (the program)."]
+    if expires_on is None and not expiry_event.strip():
+        errors["expires_on"] = ["Give an expiry date or an expiry event."]
+    if expires_on is not None and expires_on < starts_on:
+        errors["expires_on"] = ["The expiry date is before the date signed."]
+    problems = cr.form_problems(
+        kind=kind,
+        purposes=purposes,
+        categories=categories,
+        tpo=tpo,
+        recipient_id=str(recipient.uuid) if recipient else None,
+    )
+    if problems:
+        errors.setdefault("__all__", []).extend(problems)
+    return recipient, tpo, purposes, categories
+
+
 @transaction.atomic
 def consent_record(
     *,
@@ -192,25 +228,18 @@ def consent_record(
         errors["signed_name"] = ["Type the patient's full name as on their record (first and last name)."]
     if signed_on > today:
         errors["signed_on"] = ["The date signed cannot be in the future."]
-    purposes, categories = sorted(set(purposes)), sorted(set(categories))
-    if kind in cr.AUTHORIZING_KINDS:
-        if not disclosing_party.strip():
-            errors["disclosing_party"] = ["Name who may disclose (the program)."]
-        if expires_on is None and not expiry_event.strip():
-            errors["expires_on"] = ["Give an expiry date or an expiry event."]
-        if expires_on is not None and expires_on < signed_on:
-            errors["expires_on"] = ["The expiry date is before the date signed."]
-        problems = cr.form_problems(
-            kind=kind,
-            purposes=purposes,
-            categories=categories,
-            tpo=tpo,
-            recipient_id=str(recipient.uuid) if recipient else None,
-        )
-        if problems:
-            errors.setdefault("__all__", []).extend(problems)
-    else:
-        recipient, tpo, purposes, categories = None, False, [], []
+    recipient, tpo, purposes, categories = _check_elements(
+        errors,
+        kind=kind,
+        disclosing_party=disclosing_party,
+        recipient=recipient,
+        tpo=tpo,
+        purposes=purposes,
+        categories=categories,
+        expires_on=expires_on,
+        expiry_event=expiry_event,
+        starts_on=signed_on,
+    )
     if errors:
         raise ValidationError(errors)
     consent = Consent.objects.create(
@@ -239,6 +268,127 @@ def consent_record(
         detail={"record": "consent", "kind": kind},
     )
     return consent
+
+
+@transaction.atomic
+def consent_prepare_for_portal(
+    *,
+    patient,
+    kind: str,
+    disclosing_party: str,
+    by,
+    recipient: Provider | None = None,
+    tpo: bool = False,
+    purposes: list[str] = (),
+    categories: list[str] = (),
+    expires_on: datetime.date | None = None,
+    expiry_event: str = "",
+    request=None,
+) -> Consent:
+    """Prepare a consent for the patient to read and sign in the portal (`consent_sign_in_portal`).
+
+    The same elements as a consent signed in front of staff are required now, because the patient signs
+    exactly what is prepared. Until signed it has no signature fields and allows no disclosure."""
+    errors: dict[str, list[str]] = {}
+    recipient, tpo, purposes, categories = _check_elements(
+        errors,
+        kind=kind,
+        disclosing_party=disclosing_party,
+        recipient=recipient,
+        tpo=tpo,
+        purposes=purposes,
+        categories=categories,
+        expires_on=expires_on,
+        expiry_event=expiry_event,
+        starts_on=timezone.localdate(),
+    )
+    if errors:
+        raise ValidationError(errors)
+    consent = Consent.with_unsigned.create(
+        patient=patient,
+        kind=kind,
+        disclosing_party=disclosing_party.strip(),
+        recipient=recipient,
+        tpo=tpo,
+        purposes=purposes,
+        categories=categories,
+        expires_on=expires_on,
+        expiry_event=expiry_event.strip(),
+        signature_method=SignatureMethod.PORTAL,
+        created_by=by,
+        updated_by=by,
+    )
+    audit_record(
+        action=Action.CREATE,
+        request=request,
+        actor=by,
+        patient=patient,
+        obj=consent,
+        detail={"record": "consent", "kind": kind, "awaiting": "portal_signature"},
+    )
+    return consent
+
+
+class ConsentChanged(ValidationError):
+    """The consent is no longer the version the patient read (changed, signed or revoked meanwhile)."""
+
+
+@transaction.atomic
+def consent_sign_in_portal(
+    *, consent: Consent, signed_name: str, version: datetime.datetime, by, request=None
+) -> Consent:
+    """The patient signs a consent prepared for them, with their own portal account (`by`).
+
+    Typing their full name is the signature. `version` is the consent's `updated_at` when the patient
+    read it: the conditional UPDATE signs only that version, still unsigned and not revoked, so a consent
+    changed meanwhile is never signed unread and a second submit signs nothing (ConsentChanged)."""
+    patient = consent.patient
+    if not name_matches(
+        signed_name,
+        given=patient.legal_given_name,
+        family=patient.legal_family_name,
+        preferred=patient.preferred_name,
+    ):
+        raise ValidationError({"signed_name": ["This name does not match the name on your record."]})
+    now = timezone.now()
+    today = timezone.localdate(now)
+    if consent.expires_on is not None and consent.expires_on < today:
+        raise ConsentChanged("This consent has expired. Ask your care team for a new one.")
+    changed = Consent.with_unsigned.filter(
+        pk=consent.pk,
+        patient=patient,
+        signature_method=SignatureMethod.PORTAL,
+        signed_at__isnull=True,
+        revoked_at__isnull=True,
+        updated_at=version,
+    ).update(
+        signed_name=" ".join(signed_name.split()),
+        signed_on=today,
+        signed_at=now,
+        updated_by=by,
+        updated_at=now,
+    )
+    if not changed:
+        raise ConsentChanged("This consent changed or was already signed. Please read it again.")
+    consent.refresh_from_db()
+    audit_record(
+        action=Action.UPDATE,
+        request=request,
+        actor=by,
+        patient=patient,
+        obj=consent,
+        detail={"record": "consent", "change": "signed_in_portal"},
+    )
+    return consent
+
+
+def consents_awaiting_signature(patient):
+    """The consents prepared for this patient to sign in the portal (not revoked), oldest first."""
+    return (
+        Consent.with_unsigned.filter(patient=patient, signed_at__isnull=True, revoked_at__isnull=True)
+        .select_related("recipient", "created_by")
+        .order_by("created_at", "pk")
+    )
 
 
 @transaction.atomic

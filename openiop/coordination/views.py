@@ -125,6 +125,7 @@ def patient_home(request, patient_uuid):
         "external_team": external_team_of(patient),
         "external_history": external_team_history(patient),
         "consents": consent_rows(patient),
+        "awaiting_consents": list(services.consents_awaiting_signature(patient)),
         "may_record": user.has_perm("coordination.record_consents") and user.has_perm(RECORD, patient),
         "may_disclose": user.has_perm("coordination.disclose") and user.has_perm(DISCLOSE, patient),
     }
@@ -185,7 +186,7 @@ def external_member_end(request, member_uuid):
 @require_http_methods(["GET", "POST"])
 def consent_create(request, patient_uuid):
     """Record a consent the patient signs on screen, in front of the signed-in staff member, or signed on
-    paper and uploaded as a scan."""
+    paper and uploaded as a scan; or prepare one for the patient to sign in the portal."""
     patient = patient_for_coordination(
         request, patient_uuid, permission=RECORD, audit=request.method == "GET"
     )
@@ -195,7 +196,11 @@ def consent_create(request, patient_uuid):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            if form.signed_on_paper:
+            if form.for_portal:
+                services.consent_prepare_for_portal(
+                    patient=patient, by=request.user, request=request, **form.consent_fields()
+                )
+            elif form.signed_on_paper:
                 services.consent_record_scanned(
                     patient=patient,
                     scan=form.cleaned_data["scan"],
@@ -211,7 +216,12 @@ def consent_create(request, patient_uuid):
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, _("Consent recorded."))
+            if form.for_portal:
+                messages.success(
+                    request, _("Consent prepared: the patient can now read and sign it in the portal.")
+                )
+            else:
+                messages.success(request, _("Consent recorded."))
             return redirect("coordination:patient_home", patient_uuid=patient.uuid)
     return render(request, "coordination/consent_form.html", {"form": form, "patient": patient})
 

@@ -20,6 +20,12 @@ def is_patient_user(user) -> bool:
     return user.is_authenticated and user.role == Role.PATIENT
 
 
+@rules.predicate
+def is_family_user(user) -> bool:
+    """A patient's family member (invitations.FamilyAccessGrant): neither staff nor patient."""
+    return user.is_authenticated and user.role == Role.FAMILY
+
+
 def has_role(*roles: Role):
     name = "has_role:" + ",".join(sorted(roles))
 

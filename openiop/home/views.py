@@ -37,6 +37,8 @@ def index(request):
         return redirect("portal:home")
     if user.has_perm("home.view_own_care"):
         return redirect("home:my_care")
+    if user.has_perm("invitations.family_view"):
+        return redirect("portal:family_view")
     if user.has_perm("audit.view_report"):
         return redirect("audit:report")
     if user.is_staff:

@@ -10,6 +10,7 @@ PORTAL_NAV = (
     ("portal:schedule", _("Schedule")),
     ("portal:questionnaires", _("Questionnaires")),
     ("portal:plan", _("My plan")),
+    ("portal:consents", _("Consents")),
     ("portal:skills", _("Skills")),
     ("portal:safety", _("Safety plan")),
     ("portal:progress", _("Progress")),

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
+from openiop.coordination.services import consents_awaiting_signature
 from openiop.core.access import policy
 from openiop.core.pdf import pdf_response
 from openiop.measures.selectors import due_questionnaires
@@ -134,6 +135,7 @@ def home(request):
         "questionnaires_due": len(due_questionnaires(episode, today)) if admitted else 0,
         "homework_due": Homework.objects.open().filter(patient=patient).count(),
         "plan_to_sign": plan if awaits_patient(plan) else None,
+        "consents_to_sign": consents_awaiting_signature(patient).count(),
         "questionnaires_url": _url_or_none("portal:questionnaires"),
         "skills_url": _url_or_none("portal:skills"),
     }

@@ -147,3 +147,10 @@ def test_a_part2_disclosure_is_never_allowed_without_a_part2_consent(records, re
     if decision.allowed and request.part2:
         kinds = {c.kind for c in records if c.id in decision.consent_ids}
         assert kinds == {cr.PART2}
+
+
+def test_an_unsigned_consent_never_allows_anything():
+    """A consent waiting for the patient's signature in the portal has no `valid_from`."""
+    unsigned = consent(valid_from=None, tpo=True, purposes=(cr.TREATMENT_PURPOSE,))
+    assert cr.decide([unsigned], ask()).reason == cr.NOT_YET_SIGNED
+    assert cr.decide([consent(valid_from=None)], ask(at=T0 + 400 * DAY)).reason == cr.NOT_YET_SIGNED
