@@ -195,6 +195,18 @@ def _check_elements(
     return recipient, tpo, purposes, categories
 
 
+def _consent_create(manager, *, patient, by, request, audit_detail: dict, **fields) -> Consent:
+    """Create a consent whose elements were checked, with its one audit event (shared by the consent
+    signed on screen and the one prepared for the portal)."""
+    fields["disclosing_party"] = fields["disclosing_party"].strip()
+    fields["expiry_event"] = fields["expiry_event"].strip()
+    consent = manager.create(patient=patient, created_by=by, updated_by=by, **fields)
+    audit_record(
+        action=Action.CREATE, request=request, actor=by, patient=patient, obj=consent, detail=audit_detail
+    )
+    return consent
+
+
 @transaction.atomic
 def consent_record(
     *,
@@ -242,32 +254,25 @@ def consent_record(
     )
     if errors:
         raise ValidationError(errors)
-    consent = Consent.objects.create(
+    return _consent_create(
+        Consent.objects,
         patient=patient,
+        by=by,
+        request=request,
+        audit_detail={"record": "consent", "kind": kind},
         kind=kind,
-        disclosing_party=disclosing_party.strip(),
+        disclosing_party=disclosing_party,
         recipient=recipient,
         tpo=tpo,
         purposes=purposes,
         categories=categories,
         expires_on=expires_on,
-        expiry_event=expiry_event.strip(),
+        expiry_event=expiry_event,
         signed_name=signed_name.strip(),
         signed_on=signed_on,
         signed_at=timezone.now(),
         witnessed_by=by,
-        created_by=by,
-        updated_by=by,
     )
-    audit_record(
-        action=Action.CREATE,
-        request=request,
-        actor=by,
-        patient=patient,
-        obj=consent,
-        detail={"record": "consent", "kind": kind},
-    )
-    return consent
 
 
 @transaction.atomic
@@ -304,29 +309,22 @@ def consent_prepare_for_portal(
     )
     if errors:
         raise ValidationError(errors)
-    consent = Consent.with_unsigned.create(
+    return _consent_create(
+        Consent.with_unsigned,
         patient=patient,
+        by=by,
+        request=request,
+        audit_detail={"record": "consent", "kind": kind, "awaiting": "portal_signature"},
         kind=kind,
-        disclosing_party=disclosing_party.strip(),
+        disclosing_party=disclosing_party,
         recipient=recipient,
         tpo=tpo,
         purposes=purposes,
         categories=categories,
         expires_on=expires_on,
-        expiry_event=expiry_event.strip(),
+        expiry_event=expiry_event,
         signature_method=SignatureMethod.PORTAL,
-        created_by=by,
-        updated_by=by,
     )
-    audit_record(
-        action=Action.CREATE,
-        request=request,
-        actor=by,
-        patient=patient,
-        obj=consent,
-        detail={"record": "consent", "kind": kind, "awaiting": "portal_signature"},
-    )
-    return consent
 
 
 class ConsentChanged(ValidationError):

@@ -263,6 +263,12 @@ def deliver(send: ReminderSend, now: datetime.datetime | None = None) -> Reminde
         if send.status != SendStatus.QUEUED:
             return send
         patient = send.patient
+        if not still_due(send):
+            # Cancelled, moved or done between queueing and sending: a reminder of something that is not
+            # happening is worse than none.
+            send.status, send.last_error, send.next_attempt_at = SendStatus.SKIPPED, "no_longer_due", None
+            send.save(update_fields=["status", "last_error", "next_attempt_at", "updated_at"])
+            return send
         text = reminder_text(send.kind, send.event_at, patient.language)
         send.attempts += 1
         send.text = text
@@ -297,6 +303,32 @@ def deliver(send: ReminderSend, now: datetime.datetime | None = None) -> Reminde
             },
         )
     return send
+
+
+def still_due(send: ReminderSend) -> bool:
+    """Whether what the reminder is about still stands at sending time: the session is still scheduled at
+    the time the reminder names and the patient is still booked on it; the homework is still open. A
+    questionnaire reminder stands (filling it in early is harmless; the dispatcher never queues one that
+    is no longer due)."""
+    from openiop.scheduling.models import AttendanceStatus, Session, SessionStatus
+    from openiop.skills.models import Homework
+
+    if send.object_type == "session":
+        session = (
+            Session.objects.filter(uuid=send.object_uuid, status=SessionStatus.SCHEDULED)
+            .filter(attendees__episode__patient_id=send.patient_id)
+            .exclude(
+                attendees__episode__patient_id=send.patient_id, attendees__status=AttendanceStatus.CANCELLED
+            )
+            .first()
+        )
+        if session is None:
+            return False
+        starts = datetime.datetime.combine(session.date, session.start_time, tzinfo=local_zone())
+        return starts == send.event_at
+    if send.object_type == "homework":
+        return Homework.objects.open().filter(uuid=send.object_uuid, patient_id=send.patient_id).exists()
+    return True
 
 
 def _subject(language: str) -> str:

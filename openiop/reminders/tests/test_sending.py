@@ -161,3 +161,51 @@ def test_other_patients_are_not_reminded_of_patient_a_sessions(world, booked, di
     world.patient_b.save()
     dispatch(EVENING_BEFORE)
     assert [m.to for m in mail.outbox] == [["avery@example.invalid"]]
+
+
+@pytest.fixture
+def queued_only(monkeypatch, django_capture_on_commit_callbacks):
+    """dispatch(moment) records and queues the sends but the worker has not run yet."""
+
+    def run(moment):
+        monkeypatch.setattr("openiop.reminders.services._now", lambda: moment)
+        with django_capture_on_commit_callbacks(execute=False):
+            services.dispatch()
+        return ReminderSend.objects.get(status=SendStatus.QUEUED)
+
+    return run
+
+
+def test_session_cancelled_after_queueing_is_not_reminded(world, booked, queued_only):
+    send = queued_only(EVENING_BEFORE)
+    booked.status = "cancelled"
+    booked.save()
+    send = deliver(send)
+    assert send.status == SendStatus.SKIPPED and send.last_error == "no_longer_due" and send.attempts == 0
+    assert mail.outbox == []
+
+
+def test_session_moved_after_queueing_is_not_reminded_of_the_old_time(world, booked, queued_only):
+    send = queued_only(EVENING_BEFORE)
+    booked.start_time = datetime.time(19)
+    booked.save()
+    assert deliver(send).status == SendStatus.SKIPPED and mail.outbox == []
+
+
+def test_patient_taken_off_the_session_is_not_reminded(world, booked, queued_only):
+    send = queued_only(EVENING_BEFORE)
+    booked.attendees.update(status="cancelled")
+    assert deliver(send).status == SendStatus.SKIPPED and mail.outbox == []
+
+
+def test_homework_done_after_queueing_is_not_reminded(world, booked, queued_only):
+    homework = homework_for(world, due_on=DAY)
+    booked.delete()
+    send = queued_only(datetime.datetime(2026, 11, 26, 17, 5, tzinfo=TZ))
+    homework.status = "done"
+    homework.save()
+    assert deliver(send).status == SendStatus.SKIPPED and mail.outbox == []
+
+
+def test_a_session_still_on_is_sent(world, booked, queued_only):
+    assert deliver(queued_only(EVENING_BEFORE)).status == SendStatus.SENT and len(mail.outbox) == 1
