@@ -225,8 +225,14 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Proxies of ours that append to X-Forwarded-For (deploy/nginx.conf is one): allauth then counts failed
+# logins per client rather than per proxy, which would lock everyone out together.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1" if BEHIND_TLS_PROXY else "0"))
+# Load balancers probe the app processes directly, often over plain HTTP: no redirect for the probes.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # No inline script or style anywhere: every script and stylesheet is a static file of ours.
 CONTENT_SECURITY_POLICY = {
@@ -289,11 +295,20 @@ TASKS = {
 }
 
 # --- Logging: no PHI in logs; request ids tie log lines to audit events --------------------------
+# LOG_FORMAT=json (the production profile, deploy/): one JSON object a line, and one line a request from
+# the "openiop.request" logger (path without its query string, status, duration, request id). See
+# openiop/core/logging.py. The default stays plain text at LOG_LEVEL.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "openiop.core.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"}
+        | ({"formatter": "json"} if LOG_FORMAT == "json" else {})
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"openiop.request": {"level": "INFO"}} if LOG_FORMAT == "json" else {},
 }
 
 # Extra folders of level-of-care rubric files (an organization's licensed LOCUS or ASAM rubric), besides

@@ -6,6 +6,8 @@ from openiop.api.api import api
 from openiop.api.views import unknown_route
 
 urlpatterns = [
+    # Liveness and readiness for load balancers (openiop/core/health.py): first, so /healthz is theirs.
+    path("", include("openiop.core.health")),
     path("", include("openiop.home.urls")),
     path("patients/", include("openiop.patients.urls")),
     path("", include("openiop.intake.urls")),

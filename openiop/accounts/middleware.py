@@ -28,7 +28,7 @@ class SessionTimeoutMiddleware:
 
 
 # Paths a staff member without MFA may still reach: enrolment itself, sign-out and static files.
-MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz")
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/readyz")
 
 
 class StaffMfaRequiredMiddleware:

@@ -1,6 +1,4 @@
 from django.contrib import messages
-from django.db import connection
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -8,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
-from openiop.core.access import PUBLIC, policy, refuse
+from openiop.core.access import policy, refuse
 from openiop.core.panels import MY_DAY, panels_of
 from openiop.intake.selectors_admissions import open_due_items_owned_by
 from openiop.patients.models import CareTeamMember, EpisodeStatus, Patient
@@ -17,14 +15,6 @@ from openiop.programs.models import Track
 
 from .models import Task
 from .services import task_complete
-
-
-@policy(PUBLIC)
-def healthz(request):
-    """For load balancers: the app answers and its database answers. No data, no session."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")
 
 
 @policy("home.enter")

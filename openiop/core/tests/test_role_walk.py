@@ -35,7 +35,6 @@ ROUTES = {
     "intake:selfcheck": ("get", lambda w: {}, only(*ROLES)),
     "intake:selfcheck_thanks": ("get", lambda w: {}, only(*ROLES)),
     "home:index": ("get", lambda w: {}, only(*ROLES[1:])),
-    "home:healthz": ("get", lambda w: {}, only(*ROLES)),
     "home:my_day": ("get", lambda w: {}, only(*CLINICAL)),
     "home:task_done": ("post", lambda w: {"task_uuid": w.task.uuid}, only("alice")),
     "home:my_care": ("get", lambda w: {}, only("pat_a", "pat_b")),

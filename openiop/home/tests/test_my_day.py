@@ -85,8 +85,3 @@ def test_my_care_tells_a_patient_without_a_linked_record_why_it_is_empty(world, 
 
     page = client_for(make_user("pat_new", Role.PATIENT)).get(reverse("home:my_care")).content.decode()
     assert "not linked to a patient record yet" in page and "988" in page
-
-
-def test_health_check_answers_without_a_session(client, db):
-    response = client.get(reverse("home:healthz"))
-    assert response.status_code == 200 and response.content == b"ok"
