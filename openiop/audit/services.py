@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
+from openiop.core.client_address import client_address
 from openiop.core.request_context import current_request_id
 
 from .chain import event_digest
@@ -13,7 +14,7 @@ from .models import Action, AuditChainHead, AuditEvent, Outcome
 
 
 def _client_ip(request) -> str | None:
-    address = request.META.get("REMOTE_ADDR") if request is not None else None
+    address = client_address(request) if request is not None else None
     if not address:
         return None
     try:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from openiop.core.access import PUBLIC, policy
+from openiop.core.client_address import client_address
 
 from .. import selfcheck
 from ..forms_selfcheck import BadToken, ConsultationForm, SelfCheckForm, read_answers, sign_answers
@@ -36,10 +37,10 @@ def over_limit(request, *, scope: str, limit: int, period_seconds: int = HOUR) -
     """Count this request against `limit` per `period_seconds` for the client address; True when over.
 
     A fixed window in the shared cache (`add` starts it with its expiry, `incr` counts). The address is
-    hashed: the cache never holds who took a mental-health self-check. REMOTE_ADDR only, never a
-    forwarded header a client could forge; behind a proxy, have the proxy set REMOTE_ADDR.
+    hashed: the cache never holds who took a mental-health self-check. The address is REMOTE_ADDR, or
+    behind our own proxies the one they vouch for (core/client_address.py), never one a client wrote.
     """
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
     key = f"selfcheck:{scope}:{digest}"
     if cache.add(key, 1, timeout=period_seconds):
