@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "openiop.coordination",
     "openiop.discharge",
     "openiop.transitions",
+    "openiop.operations",
     "openiop.portal",
     "openiop.invitations",
     "openiop.reminders",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("discharge/", include("openiop.discharge.urls")),
     path("transitions/", include("openiop.transitions.urls")),
     path("me/", include("openiop.portal.urls")),
+    path("operations/", include("openiop.operations.urls")),
     path("fhir/r4/", include("openiop.fhir.urls")),
     path("audit/", include("openiop.audit.urls")),
     path("profile/", include("openiop.accounts.urls")),

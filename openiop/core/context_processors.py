@@ -19,6 +19,10 @@ def navigation(request):
         items.append(("treatment:program_index", "Treatment plans"))
     if user.has_perm("measures.view_outcomes"):
         items.append(("measures:outcomes_index", "Outcomes"))
+    if user.has_perm("operations.view_dashboard"):
+        items.append(("operations:dashboard", "Dashboard"))
+    if user.has_perm("operations.view_compliance"):
+        items.append(("operations:compliance", "Compliance"))
     if user.has_perm("notes.use"):
         items.append(("notes:my_unsigned", "Notes"))
     if user.has_perm("skills.view_curriculum"):
@@ -39,10 +43,9 @@ def navigation(request):
         items.append(("accounts:profile", "Profile"))
     if user.is_staff and user.is_active:
         items.append(("admin:index", "Configuration"))
-    current = request.path
-    return {
-        "nav_items": [
-            {"url": (url := reverse(name)), "label": label, "current": current.startswith(url) and url != "/"}
-            for name, label in items
-        ]
-    }
+    urls = [(reverse(name), label) for name, label in items]
+    # The one item the page is under: the longest matching prefix (/operations/compliance/ is under
+    # "Compliance", not also under "Dashboard" at /operations/).
+    matching = [url for url, _ in urls if url != "/" and request.path.startswith(url)]
+    current = max(matching, key=len, default=None)
+    return {"nav_items": [{"url": url, "label": label, "current": url == current} for url, label in urls]}

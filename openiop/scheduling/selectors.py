@@ -129,16 +129,27 @@ def ledger_records(episode: EpisodeOfCare) -> list[ledger.SessionRecord]:
     cancelled for everyone booked in it, whatever their row says; one on a day the program (or the whole
     organization) was closed is marked `closed`."""
     bookings = list(SessionAttendee.objects.filter(episode=episode).select_related("session"))
+    return records_of_bookings(bookings, closed=closed_dates(episode.program_id, bookings))
+
+
+def closed_dates(program_id: int, bookings: list[SessionAttendee]) -> set[datetime.date]:
+    """The days among the bookings' sessions when the program (or the whole organization) was closed: one
+    query, whatever the number of bookings."""
     dates = {booking.session.date for booking in bookings}
-    closed = (
-        set(
-            Closure.objects.filter(date__in=dates)
-            .filter(Q(program__isnull=True) | Q(program_id=episode.program_id))
-            .values_list("date", flat=True)
-        )
-        if dates
-        else set()
+    if not dates:
+        return set()
+    return set(
+        Closure.objects.filter(date__in=dates)
+        .filter(Q(program__isnull=True) | Q(program_id=program_id))
+        .values_list("date", flat=True)
     )
+
+
+def records_of_bookings(
+    bookings: list[SessionAttendee], *, closed: set[datetime.date]
+) -> list[ledger.SessionRecord]:
+    """Bookings (with their session loaded) as ledger records; shared by one episode's ledger and the
+    program dashboard, which loads every episode's bookings in one query."""
     records = []
     for booking in bookings:
         cancelled = booking.session.status == SessionStatus.CANCELLED
