@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "openiop.discharge",
     "openiop.transitions",
     "openiop.operations",
+    "openiop.utilization",
     "openiop.portal",
     "openiop.invitations",
     "openiop.reminders",

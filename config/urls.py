@@ -22,6 +22,7 @@ urlpatterns = [
     path("transitions/", include("openiop.transitions.urls")),
     path("me/", include("openiop.portal.urls")),
     path("operations/", include("openiop.operations.urls")),
+    path("utilization/", include("openiop.utilization.urls")),
     path("fhir/r4/", include("openiop.fhir.urls")),
     path("audit/", include("openiop.audit.urls")),
     path("profile/", include("openiop.accounts.urls")),

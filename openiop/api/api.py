@@ -6,6 +6,8 @@ forbids. The OpenAPI document stays at /api/v1/openapi.json.
 
 from ninja import NinjaAPI
 
+from openiop.utilization import api as utilization_api
+
 from . import (
     coordination,
     discharge,
@@ -49,3 +51,4 @@ api.add_router("", measures.router)
 api.add_router("", measures_outcomes.router)
 api.add_router("", coordination.router)
 api.add_router("", discharge.router)
+api.add_router("", utilization_api.router)

@@ -23,6 +23,8 @@ def navigation(request):
         items.append(("operations:dashboard", "Dashboard"))
     if user.has_perm("operations.view_compliance"):
         items.append(("operations:compliance", "Compliance"))
+    if user.has_perm("utilization.list_authorizations"):
+        items.append(("utilization:list", "Authorizations"))
     if user.has_perm("notes.use"):
         items.append(("notes:my_unsigned", "Notes"))
     if user.has_perm("skills.view_curriculum"):

@@ -40,6 +40,7 @@ from openiop.safety.demo import load_demo_safety
 from openiop.skills.demo import load_demo_skills
 from openiop.transitions.demo import load_demo_medications
 from openiop.treatment.demo import load_demo_treatment
+from openiop.utilization.demo import load_demo_authorizations
 
 from .intake import load_intake
 from .scheduling import load_scheduling
@@ -789,6 +790,7 @@ def load_demo(*, today: datetime.date | None = None) -> LoadResult:
     result.created["care coordination records"] += load_demo_coordination(today=today)
     result.created["discharge records"] += load_demo_discharges(today=today)
     result.created["medications as recorded"] += load_demo_medications(today=today)
+    result.created["payer authorizations"] += load_demo_authorizations(today=today)
     result.logins = _demo_logins()
     if not result.nothing_changed:
         audit_record(
