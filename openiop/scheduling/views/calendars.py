@@ -17,7 +17,7 @@ from openiop.accounts.models import Role
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.core.access import PUBLIC, policy, refuse
-from openiop.patients.selectors import BreakGlassRequired, patient_for_user
+from openiop.patients.selectors import BreakGlassRequired, open_break_glass, patient_for_user
 from openiop.programs.models import Program
 
 from .. import calendars
@@ -90,14 +90,16 @@ def patient_calendar(request, patient_uuid):
     """A patient's sessions: whoever may open the chart (break-the-glass as the chart). No other
     patient's name: a group's members are not shown."""
     try:
-        patient = patient_for_user(request, patient_uuid)
+        # One audit event for the page: the calendar's own list event, naming the patient.
+        patient = patient_for_user(request, patient_uuid, audit=False)
     except BreakGlassRequired as needed:
         return redirect("patients:break_glass", patient_uuid=needed.patient.uuid)
+    access = open_break_glass(request.user, patient)
     return _render_calendar(
         request,
         title=_("Calendar of %(name)s") % {"name": patient.display_name},
         sessions_for=lambda period: calendars.patient_sessions(patient, period),
-        audit_detail={"calendar": "patient"},
+        audit_detail={"calendar": "patient", **({"break_glass": str(access.uuid)} if access else {})},
         patient=patient,
         may_create_feed=True,
     )
