@@ -1,5 +1,5 @@
 """Treatment plans through the API: an episode's versions, one version with its content, starting and
-saving drafts (optimistic revision check: a stale save answers 409), sending for signatures, signing, a new
+saving drafts (optimistic revision check: a stale save answers 412), sending for signatures, signing, a new
 version from the active plan, recording a review, and the diff between two versions.
 
 Each operation applies the policies of the web pages: the same gate (`treatment.view_plans`), then the same
@@ -44,7 +44,7 @@ from openiop.treatment.services import (
 )
 
 from .policy import api_policy
-from .problems import CONFLICT_RESPONSES, PROBLEM_RESPONSES, ApiProblem
+from .problems import CONFLICT_RESPONSES, PROBLEM_RESPONSES, ApiProblem, Problem
 
 router = Router(tags=["treatment"])
 
@@ -102,7 +102,7 @@ class ProblemBody(Schema):
     goals: list[GoalBody] = []
 
 
-class DraftIn(Schema):
+class TreatmentPlanDraftIn(Schema):
     revision: int = Field(description="The revision your edit started from (GET's `revision`).")
     responsible_clinician: UUID | None = None
     strengths: str = ""
@@ -172,7 +172,7 @@ class PlanOut(PlanSummaryOut):
     signatures: list[SignatureOut]
 
 
-class SignIn(Schema):
+class TreatmentPlanSignIn(Schema):
     role: str = Field(description="clinician, physician or patient (in person, witnessed by you).")
     attested: bool = Field(description="You confirm the signature's statement.")
     signed_name: str = Field("", description="Patient only: their full name as typed when they signed.")
@@ -388,14 +388,14 @@ def treatment_plan_detail(request, plan_uuid: UUID):
 
 @router.post(
     "/treatment-plans/{plan_uuid}/draft",
-    response={200: PlanOut, **CONFLICT_RESPONSES},
+    response={200: PlanOut, **CONFLICT_RESPONSES, 412: Problem},
     url_name="treatment_plan_draft_save",
 )
 @api_policy(GATE)
-def treatment_plan_draft_save(request, plan_uuid: UUID, payload: DraftIn):
+def treatment_plan_draft_save(request, plan_uuid: UUID, payload: TreatmentPlanDraftIn):
     """Replace a draft's content. Send the `revision` you started from: if someone saved since, nothing is
-    saved and the answer is 409 naming the current revision (GET the plan, merge, send again). 409 too when
-    the version is not a draft (an active plan is never changed: start a new version)."""
+    saved and the answer is 412 naming the current revision (GET the plan, merge, send again), as for notes
+    and FHIR. 409 when the version is not a draft (an active plan is never changed: start a new version)."""
     plan = _plan(request, plan_uuid, permission="treatment.write_plan", audit=False)
     responsible = None
     if payload.responsible_clinician is not None:
@@ -414,7 +414,7 @@ def treatment_plan_draft_save(request, plan_uuid: UUID, payload: DraftIn):
         raise ApiProblem(409, locked.message, title="Not a draft") from None
     except StaleRevision as stale:
         raise ApiProblem(
-            409,
+            412,
             f"Stale revision: you sent {stale.started_from}, the draft is at {stale.current_revision} "
             f"({len(stale.changes)} changes since). Nothing was saved.",
             title="Edit conflict",
@@ -424,7 +424,7 @@ def treatment_plan_draft_save(request, plan_uuid: UUID, payload: DraftIn):
     return _detail(saved)
 
 
-def _content_dict(payload: DraftIn) -> dict:
+def _content_dict(payload: TreatmentPlanDraftIn) -> dict:
     import uuid
 
     def key(value):
@@ -468,7 +468,7 @@ def treatment_plan_submit(request, plan_uuid: UUID):
     url_name="treatment_plan_sign",
 )
 @api_policy(GATE)
-def treatment_plan_sign(request, plan_uuid: UUID, payload: SignIn):
+def treatment_plan_sign(request, plan_uuid: UUID, payload: TreatmentPlanSignIn):
     """Sign a version awaiting signatures: as its responsible clinician, as the physician, or record the
     patient's in-person signature as its witness. The last signature activates the version."""
     plan = _plan(request, plan_uuid, audit=False)

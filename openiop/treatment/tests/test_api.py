@@ -41,14 +41,14 @@ def test_a_plan_from_draft_to_active_through_the_api(world, api_client):
     assert {s["role"] for s in response.json()["signatures"]} == {"clinician", "patient", "physician"}
 
 
-def test_a_stale_draft_save_answers_409_and_saves_nothing(world, api_client):
+def test_a_stale_draft_save_answers_412_and_saves_nothing(world, api_client):
     world.plan = draft_with_content(world)
     body = draft_body(world)
     alice = api_client(world.alice)
     assert post(alice, f"/api/v1/treatment-plans/{world.plan.uuid}/draft", body).status_code == 200
     body["strengths"] = "Changed by a stale client"
     response = post(alice, f"/api/v1/treatment-plans/{world.plan.uuid}/draft", body)
-    assert response.status_code == 409
+    assert response.status_code == 412
     assert response["Content-Type"] == "application/problem+json"
     assert "Stale revision" in response.json()["detail"]
     world.plan.refresh_from_db()
