@@ -104,7 +104,7 @@ class WaiveIn(Schema):
     reason: str = Field(description="At least 10 characters.")
 
 
-class CloseIn(Schema):
+class DischargeCloseIn(Schema):
     on: datetime.date
 
 
@@ -227,7 +227,7 @@ def discharge_waive(request, discharge_uuid: UUID, payload: WaiveIn):
     url_name="discharge_close",
 )
 @api_policy("discharge.manage_discharge")
-def discharge_close(request, discharge_uuid: UUID, payload: CloseIn):
+def discharge_close(request, discharge_uuid: UUID, payload: DischargeCloseIn):
     """Close the discharge and end the episode on `on`. 422 lists each missing part in `errors` when a
     requirement is neither done nor waived; nothing changes then."""
     discharge = _discharge(request, discharge_uuid, permission=MANAGE, audit=False)

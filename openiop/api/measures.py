@@ -191,7 +191,7 @@ class InErrorIn(Schema):
     reason: str = ""
 
 
-class CloseIn(Schema):
+class AlertCloseIn(Schema):
     action: str = Field("", description="One of: " + ", ".join(ClosingAction.values))
     note: str = ""
 
@@ -537,7 +537,7 @@ def alert_detail(request, alert_uuid: UUID):
     "/alerts/{alert_uuid}/close", response={200: AlertOut, **CONFLICT_RESPONSES}, url_name="alert_close"
 )
 @api_policy("measures.view")
-def alert_close_operation(request, alert_uuid: UUID, payload: CloseIn):
+def alert_close_operation(request, alert_uuid: UUID, payload: AlertCloseIn):
     """Close an urgent alert: `action` (what was done) and `note` are both required (422 naming each
     missing one). 409 when it is already closed. For the care team and the clinician it is assigned to."""
     alert = _alert_for(request, alert_uuid, close=True, audit=False)

@@ -125,7 +125,7 @@ class PlanStateOut(Schema):
     versions: int
 
 
-class DraftIn(Schema):
+class SafetyPlanDraftIn(Schema):
     version: int = Field(ge=1, description="The save the draft was read at.")
     content: dict[str, Any] = Field(
         description="Entries by section id: lists of strings for list sections, lists of "
@@ -133,7 +133,7 @@ class DraftIn(Schema):
     )
 
 
-class SignIn(Schema):
+class SafetyPlanSignIn(Schema):
     version: int = Field(ge=1)
     patient_name: str = Field(min_length=1, max_length=160, description="Typed by the patient, in person.")
     patient_signed_on: datetime.date
@@ -315,7 +315,7 @@ def plan_detail(request, plan_uuid: UUID):
     url_name="safety_plan_save",
 )
 @api_policy("safety.write_plans")
-def plan_save(request, plan_uuid: UUID, payload: DraftIn):
+def plan_save(request, plan_uuid: UUID, payload: SafetyPlanDraftIn):
     """Save the draft's content. 422 names each section's problem; 409 when the version is signed or
     someone saved the draft since `version` (read it again, merge, and save with its new version)."""
     plan = _load(request, plan_uuid, write=True, audit=False)
@@ -346,7 +346,7 @@ def plan_save(request, plan_uuid: UUID, payload: DraftIn):
     url_name="safety_plan_sign",
 )
 @api_policy("safety.write_plans")
-def plan_sign_operation(request, plan_uuid: UUID, payload: SignIn):
+def plan_sign_operation(request, plan_uuid: UUID, payload: SafetyPlanSignIn):
     """Sign the draft: the patient in person (their typed full name and the date, witnessed by you) and
     you as clinician. It becomes the current plan. 422 when required steps are empty or the name is not
     the patient's; 409 as for saving."""

@@ -1,4 +1,8 @@
+import re
 import time
+from urllib.parse import unquote
+
+from django.http import HttpResponse, HttpResponseBadRequest
 
 from .logging import log_request
 from .request_context import new_request_id, reset_request_id, set_request_id
@@ -22,3 +26,44 @@ class RequestIdMiddleware:
         response["X-Request-ID"] = request.request_id
         log_request(request, response.status_code, started)
         return response
+
+
+# A JSON string escape for U+0000: an odd number of backslashes before "u0000" (an even number is a literal
+# backslash followed by the text "u0000").
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+class RefuseNulMiddleware:
+    """Refuse a NUL character in the query string, and in the JSON body of API and FHIR requests, with 400.
+
+    PostgreSQL cannot store or compare text containing NUL (a DataError, so a 500), SQLite takes it, and no
+    person types one. Forms already refuse it field by field (Django's CharField); this covers what views and
+    API schemas read without a form: searches, filters, JSON bodies."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in unquote(request.META.get("QUERY_STRING", "")):
+            return _bad_request(request, "The address contains a NUL character.")
+        if (
+            request.method in ("POST", "PUT", "PATCH")
+            and request.path.startswith(("/api/", "/fhir/"))
+            and "json" in request.content_type
+            and _JSON_NUL.search(request.body)
+        ):
+            return _bad_request(request, "The body contains a NUL character (\\u0000).")
+        return self.get_response(request)
+
+
+def _bad_request(request, detail: str) -> HttpResponse:
+    if request.path.startswith("/fhir/"):
+        from openiop.fhir.http import fhir_json
+        from openiop.fhir.outcomes import Issue, operation_outcome
+
+        return fhir_json(operation_outcome(400, [Issue(detail, code="invalid")]), status=400)
+    if request.path.startswith("/api/"):
+        from openiop.api.problems import problem_response
+
+        return problem_response(400, detail)
+    return HttpResponseBadRequest(detail, content_type="text/plain; charset=utf-8")

@@ -372,6 +372,8 @@ CHECK_ENV = {
 }
 # Anything of the test run's own environment that would change what production settings say.
 NOT_INHERITED = {
+    # Set by the browser tests' conftest, which pytest imports even when only unit tests run.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
     "DJANGO_SETTINGS_MODULE",
     "OPENIOP_TESTING",
     "SECURE_HSTS_SECONDS",

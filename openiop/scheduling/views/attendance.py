@@ -49,6 +49,12 @@ def attendance(request, session_uuid):
                 request, _("Attendance saved: %(count)s rows changed.") % {"count": len(changed)}
             )
             return redirect("scheduling:attendance", session_uuid=session.uuid)
+    if len(formset.forms) != len(attendees):
+        # A post without this page's management form (or with another row count): nothing to match rows to.
+        messages.warning(
+            request, _("The attendance form was incomplete, so nothing was saved. Please try again.")
+        )
+        return redirect("scheduling:attendance", session_uuid=session.uuid)
     audit_record(
         action=Action.VIEW,
         request=request,

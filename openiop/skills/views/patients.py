@@ -1,6 +1,7 @@
 """Views: a patient's skills record (lessons had, homework, practice log) and its writes."""
 
 import datetime
+import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -63,15 +64,21 @@ def _audit_redisplay(request, patient, page: str) -> None:
         audit_record(action=Action.VIEW, request=request, patient=patient, obj=patient, detail={"page": page})
 
 
+def _lesson_of(value: str) -> Lesson | None:
+    """The lesson a link pre-fills the homework from; anything that is not a lesson's id pre-fills nothing."""
+    try:
+        return Lesson.objects.filter(uuid=uuid.UUID(value)).first()
+    except ValueError:
+        return None
+
+
 @policy("skills.view_patient")
 @require_http_methods(["GET", "POST"])
 def homework_add(request, patient_uuid):
     patient = _load_for_work(request, patient_uuid)
     today = timezone.localdate()
     initial = {"due_on": today + datetime.timedelta(days=7)}
-    prefill = (
-        Lesson.objects.filter(uuid=request.GET.get("lesson")).first() if request.GET.get("lesson") else None
-    )
+    prefill = _lesson_of(request.GET.get("lesson", ""))
     if prefill is not None:
         initial.update(lesson=str(prefill.uuid), title=prefill.title, instructions=prefill.homework)
     form = HomeworkForm(request.POST or None, choices=lesson_choices(), initial=initial)
