@@ -57,7 +57,7 @@ def audit_record(
             seq=head.last_seq + 1,
             occurred_at=timezone.now(),
             actor=actor,
-            actor_username=(actor.get_username() if actor else username)[:150],
+            actor_username=(actor.get_username() if actor else username).replace("\x00", "")[:150],
             actor_role=getattr(actor, "role", "") if actor else "",
             patient=patient,
             patient_record_number=patient.record_number if patient else "",
