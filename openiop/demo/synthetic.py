@@ -98,7 +98,7 @@ PROGRAM_KINDS = (
     ("Adult Co-occurring IOP", "Adult COD", Population.ADULT, Focus.CO_OCCURRING, 9, _ADULT_TRACKS),
 )
 # Towns that do not exist: every site name says the organization is made up.
-SITES = ("Anytown", "Sampleville", "Exampleton", "Mockford", "Fictionburg", "Placeholder Bay", "Testhaven")
+SITES = ("Anytown", "Sampleville", "Exampleton", "Mockford", "Fictionburg", "Harbor Point", "Testhaven")
 PATIENTS_PER_TRACK = 10  # groups typically hold 6-12 people (PRODUCT.md section 3); capacity is 12
 MEAN_STAY_DAYS = 49  # discharged stays are drawn from 28-70 days
 # Of discharged episodes; stepped up/down are left out because closing those records a level transition.

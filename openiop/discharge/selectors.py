@@ -12,15 +12,12 @@ from django.db.models import Max
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from openiop.audit.models import Action
-from openiop.audit.services import audit_record
-from openiop.core.access import refuse
 from openiop.measures import due as due_core
 from openiop.measures.models import Administration, MeasureSchedule, Occasion
 from openiop.measures.registry import current_instruments
 from openiop.notes.models import Note, NoteStatus, NoteType
 from openiop.patients.models import EpisodeOfCare, Patient
-from openiop.patients.selectors import BreakGlassRequired, open_break_glass
+from openiop.patients.selectors import patient_checked
 from openiop.safety.models import Plan, PlanKind, PlanStatus
 
 from . import checklist
@@ -31,34 +28,9 @@ MANAGE = "discharge.manage_patient_discharge"
 SIGNED_NOTE_STATUSES = (NoteStatus.AWAITING_COSIGNATURE, NoteStatus.SIGNED)
 
 
-def patient_for_discharge(
-    request,
-    patient: Patient,
-    *,
-    permission: str = VIEW,
-    audit=True,
-    action=Action.VIEW,
-    obj=None,
-    detail=None,
-):
+def patient_for_discharge(request, patient: Patient, *, permission: str = VIEW, **kwargs) -> Patient:
     """Check `permission` on the patient (reading: break-the-glass raises BreakGlassRequired) and audit."""
-    user = request.user
-    if not user.has_perm(permission, patient):
-        if permission == VIEW and user.has_perm("patients.break_glass", patient):
-            raise BreakGlassRequired(patient)
-        refuse(request, permission=permission, patient=patient, obj=obj or patient)
-    if audit:
-        access = open_break_glass(user, patient)
-        extra = {"break_glass": str(access.uuid)} if access else {}
-        audit_record(
-            action=action,
-            request=request,
-            actor=user,
-            patient=patient,
-            obj=obj or patient,
-            detail={**(detail or {}), **extra},
-        )
-    return patient
+    return patient_checked(request, patient, permission=permission, reading=VIEW, **kwargs)
 
 
 def episode_for_discharge(request, episode_uuid, **kwargs) -> EpisodeOfCare:

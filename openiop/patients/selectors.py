@@ -89,6 +89,37 @@ def patient_for_user(
     return patient
 
 
+def patient_checked(
+    request,
+    patient: Patient,
+    *,
+    permission: str,
+    reading: str,
+    audit=True,
+    action=Action.VIEW,
+    obj=None,
+    detail=None,
+) -> Patient:
+    """`patient_for_user` for a patient already loaded, under an app's own permissions: check `permission`
+    (when it is the app's `reading` permission, a user who may break the glass gets BreakGlassRequired
+    instead of a refusal) and write the audit event, naming any open break-the-glass access."""
+    user = request.user
+    if not user.has_perm(permission, patient):
+        if permission == reading and user.has_perm("patients.break_glass", patient):
+            raise BreakGlassRequired(patient)
+        refuse(request, permission=permission, patient=patient, obj=obj or patient)
+    if audit:
+        audit_record(
+            action=action,
+            request=request,
+            actor=user,
+            patient=patient,
+            obj=obj or patient,
+            detail={**(detail or {}), **_break_glass_detail(user, patient)},
+        )
+    return patient
+
+
 def _break_glass_detail(user, patient) -> dict:
     access = open_break_glass(user, patient)
     return {"break_glass": str(access.uuid)} if access else {}

@@ -11,11 +11,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from openiop.accounts.models import Role
-from openiop.audit.models import Action
-from openiop.audit.services import audit_record
-from openiop.core.access import refuse
 from openiop.patients.models import EpisodeOfCare, EpisodeStatus, Patient
-from openiop.patients.selectors import BreakGlassRequired, open_break_glass
+from openiop.patients.selectors import patient_checked
 from openiop.programs.models import Program
 from openiop.scheduling.models import SessionAttendee
 from openiop.scheduling.selectors import closed_dates, records_of_bookings
@@ -35,34 +32,9 @@ ALERT_LABELS = {
 }
 
 
-def check_patient(
-    request,
-    patient: Patient,
-    *,
-    permission: str = VIEW,
-    audit=True,
-    action=Action.VIEW,
-    obj=None,
-    detail=None,
-):
+def check_patient(request, patient: Patient, *, permission: str = VIEW, **kwargs) -> Patient:
     """Check `permission` on the patient (reading: break-the-glass raises BreakGlassRequired) and audit."""
-    user = request.user
-    if not user.has_perm(permission, patient):
-        if permission == VIEW and user.has_perm("patients.break_glass", patient):
-            raise BreakGlassRequired(patient)
-        refuse(request, permission=permission, patient=patient, obj=obj or patient)
-    if audit:
-        access = open_break_glass(user, patient)
-        extra = {"break_glass": str(access.uuid)} if access else {}
-        audit_record(
-            action=action,
-            request=request,
-            actor=user,
-            patient=patient,
-            obj=obj or patient,
-            detail={**(detail or {}), **extra},
-        )
-    return patient
+    return patient_checked(request, patient, permission=permission, reading=VIEW, **kwargs)
 
 
 def episode_for_user(request, episode_uuid, **kwargs) -> EpisodeOfCare:
