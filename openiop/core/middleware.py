@@ -2,6 +2,7 @@ import re
 import time
 from urllib.parse import unquote
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, HttpResponseBadRequest
 
 from .logging import log_request
@@ -50,10 +51,19 @@ class RefuseNulMiddleware:
             request.method in ("POST", "PUT", "PATCH")
             and request.path.startswith(("/api/", "/fhir/"))
             and "json" in request.content_type
-            and _JSON_NUL.search(request.body)
+            and _JSON_NUL.search(_body_or_empty(request))
         ):
             return _bad_request(request, "The body contains a NUL character (\\u0000).")
         return self.get_response(request)
+
+
+def _body_or_empty(request) -> bytes:
+    """The body, or nothing to check when it is over DATA_UPLOAD_MAX_MEMORY_SIZE: the view (or the
+    Idempotency-Key middleware, with its own 413) answers that request as it would without this check."""
+    try:
+        return request.body
+    except RequestDataTooBig:
+        return b""
 
 
 def _bad_request(request, detail: str) -> HttpResponse:
