@@ -23,15 +23,23 @@ from . import (
     skills,
     treatment,
 )
-from .problems import install_problem_handlers
+from .parser import ObjectParser
+from .problems import document_problem_responses, install_problem_handlers
 from .security import PersonalAccessTokenAuth
 
-api = NinjaAPI(
+
+class OpenIopApi(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        return document_problem_responses(super().get_openapi_schema(**kwargs))
+
+
+api = OpenIopApi(
     title="OpenIOP API",
     version="1",
     urls_namespace="api",
     auth=PersonalAccessTokenAuth(),
     docs_url=None,
+    parser=ObjectParser(),
     description="Access for scripts and integrations: patients; intake (referrals, assessments, "
     "admission, waitlist, certification); and scheduling (the week's sessions, attendance, cancellations, "
     "weekly hours ledgers, week plans). Authenticate with a personal access token "

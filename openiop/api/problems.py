@@ -12,6 +12,8 @@ from django.http import Http404, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from .parser import BodyNotAnObject
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -68,6 +70,9 @@ def _permission_denied(request, exc: PermissionDenied) -> HttpResponse:
 
 
 def _http_error(request, exc: HttpError) -> HttpResponse:
+    # Ninja answers every body its parser refuses with "Cannot parse request body"; ours says why.
+    if isinstance(exc.__cause__, BodyNotAnObject):
+        return problem_response(exc.status_code, str(exc.__cause__))
     return problem_response(exc.status_code, str(exc))
 
 
@@ -136,6 +141,31 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(ValidationError, _validation_error)
     api.add_exception_handler(DjangoValidationError, _service_refusal)
     api.add_exception_handler(Exception, _unexpected)
+
+
+def document_problem_responses(document: dict) -> dict:
+    """Fix the OpenAPI document's responses to say what the API sends (ninja declares every body as JSON).
+
+    Error bodies are `application/problem+json` (RFC 9457 §3), so a client or schemathesis validating
+    the Content-Type finds it documented. Status keys become strings: ninja keys its own responses by int,
+    and an operation's `openapi_extra` (the safety plan's PDF) by string, which would serialize as two
+    "200" members; the explicit one wins.
+    """
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            merged = {
+                str(status): response for status, response in responses.items() if isinstance(status, int)
+            }
+            merged.update(
+                {status: response for status, response in responses.items() if isinstance(status, str)}
+            )
+            for status, response in merged.items():
+                content = response.get("content", {})
+                if status.isdigit() and int(status) >= 400 and "application/json" in content:
+                    content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+            operation["responses"] = merged
+    return document
 
 
 # Declared on operations so the OpenAPI document shows the error shape.

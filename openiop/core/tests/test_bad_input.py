@@ -361,14 +361,12 @@ def bad_json(body, schema: dict) -> dict[str, tuple[str, bool]]:
     """kind -> (payload, must it be refused). A body whose strings are 10,000 characters or whose numbers
     are negative may be taken (free text, a count that may be below zero); it must not be a 500."""
     body = body if isinstance(body, dict) else {}
-    # Django Ninja reads a JSON list, string or null as no fields at all: refused only when a field is
-    # required.
-    empty_refused = bool(schema.get("required"))
+    # A body that is not a JSON object is refused whatever the operation's fields (api/parser.py).
     payloads = {
         "not json": ("{", True),
-        "a list": ("[]", empty_refused),
-        "null": ("null", empty_refused),
-        "a string": ('"text"', empty_refused),
+        "a list": ("[]", True),
+        "null": ("null", True),
+        "a string": ('"text"', True),
         "unknown choices": (mutate(body, schema, is_enum, "not-a-choice"), True),
         "impossible dates": (mutate(body, schema, is_date, "2026-02-30"), True),
         "unparseable dates": (mutate(body, schema, is_date, "yesterday"), True),
