@@ -107,15 +107,51 @@ DISCHARGE_REASONS = (
     (DischargeReason.LEFT_AGAINST_ADVICE, 14),
     (DischargeReason.ADMINISTRATIVE, 8),
 )
-# (PHQ-9 at baseline, weekly change, GAD-7 at baseline, weekly change), as the demo's trajectories.
+# A person's course: (score at admission, change per week) on each charted instrument, as the demo's
+# trajectories (PCL-5, 0-80, moves about three times as far as the PHQ-9).
 STORIES = (
-    (18, -2.0, 14, -1.5),
-    (16, -3.0, 12, -2.0),
-    (15, -0.8, 11, -0.6),
-    (18, -2.0, 14, -1.5),
-    (14, 0.0, 12, 0.0),
-    (10, 1.5, 9, 1.2),
+    {"PHQ-9": (18, -2.0), "GAD-7": (14, -1.5), "PCL-5": (46, -4.0)},
+    {"PHQ-9": (16, -3.0), "GAD-7": (12, -2.0), "PCL-5": (40, -5.0)},
+    {"PHQ-9": (15, -0.8), "GAD-7": (11, -0.6), "PCL-5": (38, -1.5)},
+    {"PHQ-9": (18, -2.0), "GAD-7": (14, -1.5), "PCL-5": (50, -3.0)},
+    {"PHQ-9": (14, 0.0), "GAD-7": (12, 0.0), "PCL-5": (34, 0.0)},
+    {"PHQ-9": (10, 1.5), "GAD-7": (9, 1.2), "PCL-5": (26, 3.0)},
 )
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One instrument of a program's questionnaire plan: given at admission, then every `every_weeks`
+    weeks while in treatment (None: at admission only), and at discharge if `at_discharge`. `noise` is the
+    week-to-week wobble of a story's score (in points, either way)."""
+
+    code: str
+    every_weeks: int | None
+    at_discharge: bool = False
+    noise: int = 2
+
+
+# What a program gives, by its focus (only instruments the project ships, each licence recorded in its file):
+# - PHQ-9 and GAD-7 weekly for everyone: the measurement-based-care core (PRODUCT.md section 5); the weekly
+#   one falling on the discharge day is the discharge measure.
+# - PCL-5 at admission, every four weeks and at discharge: its form asks about the past month, so weekly
+#   would overlap; the four-weekly ones are "on demand" (program schedules are admission/weekly/discharge).
+# - ASQ at admission for everyone: universal suicide-risk screening (Joint Commission NPSG 15.01.01). All
+#   answers "no" here, so no urgent alert is owed, as PHQ-9 item 9 stays at 0.
+# - AUDIT-C at admission in substance-use and co-occurring programs: it asks about the past year, so once.
+# At size L this is about 1.06 million questionnaires (55,000 episodes of ~7 weeks).
+_CORE = (
+    Measure("PHQ-9", every_weeks=1),
+    Measure("GAD-7", every_weeks=1),
+    Measure("PCL-5", every_weeks=4, at_discharge=True, noise=5),
+    Measure("ASQ", every_weeks=None),
+)
+QUESTIONNAIRE_PLANS = {
+    Focus.MENTAL_HEALTH: _CORE,
+    Focus.SUBSTANCE_USE: (*_CORE, Measure("AUDIT-C", every_weeks=None)),
+    Focus.CO_OCCURRING: (*_CORE, Measure("AUDIT-C", every_weeks=None)),
+}
+ASQ_NEGATIVE = {"1": 0, "2": 0, "3": 0, "4": 0}  # question 5 is asked only after a "yes"
 
 
 @dataclass
@@ -184,11 +220,56 @@ def spread_answers(instrument, total: int, offset: int) -> dict[str, int]:
     return answers
 
 
+def questionnaire_plan(focus: str) -> tuple[Measure, ...]:
+    """The instruments a program of this focus gives (QUESTIONNAIRE_PLANS; a new focus gets the core)."""
+    return QUESTIONNAIRE_PLANS.get(focus, _CORE)
+
+
+def planned_questionnaires(
+    plan: tuple[Measure, ...], admitted: datetime.date, last: datetime.date, discharged: datetime.date | None
+) -> list[tuple[Measure, int, datetime.date, str]]:
+    """(measure, weeks since admission, day, occasion) of every questionnaire an episode admitted on
+    `admitted` and followed until `last` (its discharge, or today) is given under `plan`, instrument by
+    instrument in the plan's order. One per instrument per day: a repeat falling on the discharge day is
+    the discharge measure."""
+    out = []
+    for measure in plan:
+        days = [admitted]
+        if measure.every_weeks:
+            step = WEEK * measure.every_weeks
+            while days[-1] + step <= last:
+                days.append(days[-1] + step)
+        if measure.at_discharge and discharged is not None and days[-1] != discharged:
+            days.append(discharged)
+        for day in days:
+            if discharged is not None and day == discharged:
+                occasion = Occasion.DISCHARGE
+            elif day == admitted:
+                occasion = Occasion.ADMISSION
+            else:
+                occasion = Occasion.WEEKLY if measure.every_weeks == 1 else Occasion.ON_DEMAND
+            out.append((measure, (day - admitted).days // 7, day, occasion))
+    return out
+
+
+def highest_total(instrument) -> int:
+    """The highest total `spread_answers` can give: critical items stay at their minimum."""
+    return sum(i.max_value - i.min_value for i in instrument.scored_items if i.critical is None)
+
+
 class Scorer:
-    """The real scoring engine, memoised on the answers: a few hundred distinct forms cover a million rows."""
+    """The real scoring engine, memoised on the answers: a few thousand distinct forms cover a million rows."""
 
     def __init__(self):
         self.cache: dict = {}
+        self.spread: dict = {}
+
+    def answers(self, instrument, total: int, offset: int) -> dict[str, int]:
+        """`spread_answers`, memoised (the row keeps its own reference; nothing mutates it)."""
+        key = (instrument.code, instrument.version, total, offset)
+        if key not in self.spread:
+            self.spread[key] = spread_answers(instrument, total, offset)
+        return self.spread[key]
 
     def __call__(self, instrument, answers: dict) -> dict:
         key = (instrument.code, instrument.version, tuple(sorted(answers.items())))
@@ -506,11 +587,11 @@ def _episode_dates(rng, today, first, status) -> tuple[datetime.date, datetime.d
 def _people(result, rng, today, first, programs, staff, plan, calendar) -> None:
     """Patients, episodes, care teams, rosters, attendance, questionnaires and discharge records."""
     scorer = Scorer()
-    phq9, gad7 = get_instrument("PHQ-9"), get_instrument("GAD-7")
     sequence = 0
     for index, ((program, tracks), (active, discharged)) in enumerate(zip(programs, plan, strict=True)):
         people = staff["by_program"][index]
         adolescent = program.population == Population.ADOLESCENT
+        plan_of_program = [(m, get_instrument(m.code)) for m in questionnaire_plan(program.focus)]
         statuses = [EpisodeStatus.ACTIVE] * active + [EpisodeStatus.DISCHARGED] * discharged
         rng.shuffle(statuses)
         # Draw every person in full first (pure), then write patients, then everything hanging off them.
@@ -539,7 +620,6 @@ def _people(result, rng, today, first, programs, staff, plan, calendar) -> None:
                     "intake": people["intake"][number % len(people["intake"])],
                     "engagement": rng.uniform(0.7, 0.98),
                     "story": STORIES[rng.randrange(len(STORIES))],
-                    "gad7": rng.random() < 0.67,
                     "reason": rng.choices(
                         [r for r, _ in DISCHARGE_REASONS], weights=[w for _, w in DISCHARGE_REASONS]
                     )[0],
@@ -548,11 +628,18 @@ def _people(result, rng, today, first, programs, staff, plan, calendar) -> None:
         assign_tracks(drawn, tracks)
         for start in range(0, len(drawn), BATCH * 5):
             _write_people(
-                result, rng, today, program, drawn[start : start + BATCH * 5], calendar, scorer, phq9, gad7
+                result,
+                rng,
+                today,
+                program,
+                drawn[start : start + BATCH * 5],
+                calendar,
+                scorer,
+                plan_of_program,
             )
 
 
-def _write_people(result, rng, today, program, drawn, calendar, scorer, phq9, gad7) -> None:
+def _write_people(result, rng, today, program, drawn, calendar, scorer, plan) -> None:
     patients = _bulk(
         result,
         "patients",
@@ -652,42 +739,47 @@ def _write_people(result, rng, today, program, drawn, calendar, scorer, phq9, ga
                 else:
                     attendees.add(SessionAttendee(session_id=session_pk, episode=episode))
             day += DAY
-        _questionnaires(rng, administrations, scorer, episode, p, today, phq9, gad7)
+        _questionnaires(rng, administrations, scorer, episode, p, today, plan)
     memberships.flush()
     attendees.flush()
     administrations.flush()
 
 
-def _questionnaires(rng, out, scorer, episode, p, today, phq9, gad7) -> None:
-    """Weekly PHQ-9 (and GAD-7 for two in three) from admission to discharge or today, on the person's story."""
-    last = p["discharged"] or today
-    weeks = (last - p["admitted"]).days // 7 + 1
-    phq_start, phq_step, gad_start, gad_step = p["story"]
-    plan = [(phq9, phq_start, phq_step, 24)] + ([(gad7, gad_start, gad_step, 21)] if p["gad7"] else [])
-    for instrument, start, step, ceiling in plan:
-        for week in range(weeks):
-            total = max(0, min(ceiling, round(start + step * week + rng.choice((-2, -1, 0, 0, 1, 2)))))
-            answers = spread_answers(instrument, total, rng.randrange(9))
-            scored = scorer(instrument, answers)
-            on = p["admitted"] + week * WEEK
-            occasion = Occasion.ADMISSION if week == 0 else Occasion.WEEKLY
-            if p["discharged"] and on == p["discharged"]:
-                occasion = Occasion.DISCHARGE
-            out.add(
-                Administration(
-                    episode=episode,
-                    patient_id=episode.patient_id,
-                    instrument_code=instrument.code,
-                    instrument_version=instrument.version,
-                    occasion=occasion,
-                    source=Source.STAFF_ENTRY,
-                    completed_on=on,
-                    answers=answers,
-                    created_by=p["primary"],
-                    updated_by=p["primary"],
-                    **scored,
-                )
+def _questionnaires(rng, out, scorer, episode, p, today, plan) -> None:
+    """The program's questionnaire plan from admission to discharge or today, scored on the person's story."""
+    measures = tuple(m for m, _ in plan)
+    instruments = dict(plan)
+    audit_c = rng.randint(0, 12)  # drinking in the past year, asked once at admission
+    for measure, week, on, occasion in planned_questionnaires(
+        measures, p["admitted"], p["discharged"] or today, p["discharged"]
+    ):
+        instrument = instruments[measure]
+        if measure.code == "ASQ":
+            answers = ASQ_NEGATIVE
+        else:
+            if measure.code == "AUDIT-C":
+                total = audit_c
+            else:
+                start, step = p["story"][measure.code]
+                wobble = rng.choice((-2, -1, 0, 0, 1, 2)) * measure.noise / 2
+                total = round(start + step * week + wobble)
+            total = max(0, min(highest_total(instrument), total))
+            answers = scorer.answers(instrument, total, rng.randrange(9))
+        out.add(
+            Administration(
+                episode=episode,
+                patient_id=episode.patient_id,
+                instrument_code=instrument.code,
+                instrument_version=instrument.version,
+                occasion=occasion,
+                source=Source.STAFF_ENTRY,
+                completed_on=on,
+                answers=answers,
+                created_by=p["primary"],
+                updated_by=p["primary"],
+                **scorer(instrument, answers),
             )
+        )
 
 
 def seed_synthetic(

@@ -1,5 +1,6 @@
 import datetime
 import itertools
+import random
 from io import StringIO
 
 import pytest
@@ -21,7 +22,7 @@ from openiop.measures.models import Administration
 from openiop.measures.registry import get_instrument
 from openiop.measures.scoring import score
 from openiop.patients.models import CareTeamMember, CareTeamRole, EpisodeOfCare, EpisodeStatus, Patient
-from openiop.programs.models import Program, Track
+from openiop.programs.models import Focus, Program, Track
 from openiop.scheduling.models import AttendanceStatus, Session, SessionAttendee
 
 TODAY = datetime.date(2026, 11, 27)
@@ -86,6 +87,51 @@ def test_the_sizes_are_the_ones_the_issue_asks_for():
     assert synthetic.SIZES["L"] == synthetic.Size(programs=20, active=5_000, discharged=50_000)
 
 
+def test_every_planned_instrument_is_shipped_and_substance_use_programs_add_the_audit_c():
+    for focus in (Focus.MENTAL_HEALTH, Focus.SUBSTANCE_USE, Focus.CO_OCCURRING):
+        codes = [m.code for m in synthetic.questionnaire_plan(focus)]
+        assert codes[:2] == ["PHQ-9", "GAD-7"]
+        assert ("AUDIT-C" in codes) == (focus != Focus.MENTAL_HEALTH)
+        for code in codes:
+            get_instrument(code)  # raises for an instrument the project does not ship
+
+
+def test_planned_questionnaires_weekly_four_weekly_and_at_discharge():
+    plan = synthetic.questionnaire_plan(Focus.SUBSTANCE_USE)
+    admitted = datetime.date(2026, 1, 5)
+    discharged = admitted + datetime.timedelta(days=45)  # 6 weeks and 3 days
+    given = synthetic.planned_questionnaires(plan, admitted, discharged, discharged)
+    by_code: dict = {}
+    for measure, week, on, occasion in given:
+        by_code.setdefault(measure.code, []).append((week, (on - admitted).days, occasion))
+    weekly = [(w, 7 * w, "admission" if w == 0 else "weekly") for w in range(7)]
+    assert by_code["PHQ-9"] == by_code["GAD-7"] == weekly
+    assert by_code["PCL-5"] == [(0, 0, "admission"), (4, 28, "on_demand"), (6, 45, "discharge")]
+    assert by_code["ASQ"] == by_code["AUDIT-C"] == [(0, 0, "admission")]
+    # Still in treatment: nothing at discharge, nothing after today.
+    active = synthetic.planned_questionnaires(plan, admitted, admitted + datetime.timedelta(days=13), None)
+    assert [(m.code, w) for m, w, _on, _o in active if m.code == "PCL-5"] == [("PCL-5", 0)]
+    assert max(on for _m, _w, on, _o in active) == admitted + datetime.timedelta(days=7)
+
+
+def test_size_l_is_planned_to_hold_a_million_questionnaires():
+    """Issue 10 asks L for 1,000,000 questionnaire responses. L's 20 programs are five of each kind with
+    the same numbers, so one of each kind, drawn through the seeder's own date rules, times five."""
+    spec = synthetic.SIZES["L"]
+    active, discharged = spec.active // spec.programs, spec.discharged // spec.programs
+    first = TODAY - datetime.timedelta(days=synthetic.PERIOD_DAYS)
+    rng = random.Random(1)
+    count = 0
+    for kind in synthetic.PROGRAM_KINDS:
+        plan = synthetic.questionnaire_plan(kind[3])
+        for status in [EpisodeStatus.ACTIVE] * active + [EpisodeStatus.DISCHARGED] * discharged:
+            _referred, admitted, discharged_on = synthetic._episode_dates(rng, TODAY, first, status)
+            count += len(
+                synthetic.planned_questionnaires(plan, admitted, discharged_on or TODAY, discharged_on)
+            )
+    assert count * spec.programs // len(synthetic.PROGRAM_KINDS) >= 1_000_000
+
+
 # --- Seeding -----------------------------------------------------------------------------------------
 
 
@@ -115,7 +161,10 @@ def test_size_s_has_one_program_and_sixty_active_synthetic_patients(seeded):
     assert Patient.objects.filter(record_number__regex=r"^SYN\d{7}$").count() == 180
     assert 1_500 <= Session.objects.count() <= 2_500  # a year of two groups a meeting day, 6 tracks
     assert 5_000 <= SessionAttendee.objects.count() <= 12_000
-    assert 1_500 <= Administration.objects.count() <= 3_500
+    # Weekly PHQ-9 and GAD-7, four-weekly PCL-5, an ASQ at admission (no AUDIT-C: a mental-health program).
+    assert 2_500 <= Administration.objects.count() <= 4_000
+    given = set(Administration.objects.values_list("instrument_code", flat=True).distinct())
+    assert given == {"PHQ-9", "GAD-7", "PCL-5", "ASQ"}
 
 
 def test_every_episode_has_one_primary_clinician_and_discharges_are_closed(small):
@@ -162,13 +211,31 @@ def test_no_clinician_leads_two_groups_at_once(small):
             assert end <= next_start
 
 
-def test_scores_are_the_scoring_engines(small):
-    phq9 = get_instrument("PHQ-9")
-    for administration in Administration.objects.filter(instrument_code="PHQ-9")[:200]:
-        result = score(phq9, administration.answers)
+@pytest.mark.parametrize("code", ["PHQ-9", "GAD-7", "PCL-5", "ASQ"])
+def test_scores_are_the_scoring_engines(small, code):
+    instrument = get_instrument(code)
+    rows = Administration.objects.filter(instrument_code=code)[:200]
+    assert rows
+    for administration in rows:
+        result = score(instrument, administration.answers)
         assert administration.total == result.total
-        assert administration.band == result.band.label
+        assert administration.band == (result.band.label if result.band else "")
         assert administration.result == result.to_dict()
+        assert not result.urgent
+
+
+def test_questionnaires_follow_the_plan_and_never_outlast_the_episode(small):
+    plan = {m.code: m for m in synthetic.questionnaire_plan(Program.objects.get().focus)}
+    rows = Administration.objects.values_list(
+        "instrument_code", "completed_on", "occasion", "episode__admitted_on", "episode__discharged_on"
+    )
+    for code, on, occasion, admitted, discharged in rows:
+        assert admitted <= on <= (discharged or timezone.localdate())
+        assert (occasion == "admission") == (on == admitted)
+        assert (occasion == "discharge") == (on == discharged)
+        every = plan[code].every_weeks
+        if occasion not in ("admission", "discharge"):
+            assert every and (on - admitted).days % (7 * every) == 0
 
 
 def test_seeding_writes_one_audit_event_and_the_chain_verifies(small):
