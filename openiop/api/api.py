@@ -23,6 +23,7 @@ from . import (
     skills,
     treatment,
 )
+from .openapi import document_local_times
 from .parser import ObjectParser
 from .problems import document_problem_responses, install_problem_handlers
 from .security import PersonalAccessTokenAuth
@@ -30,7 +31,7 @@ from .security import PersonalAccessTokenAuth
 
 class OpenIopApi(NinjaAPI):
     def get_openapi_schema(self, **kwargs):
-        return document_problem_responses(super().get_openapi_schema(**kwargs))
+        return document_local_times(document_problem_responses(super().get_openapi_schema(**kwargs)))
 
 
 api = OpenIopApi(

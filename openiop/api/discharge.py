@@ -41,7 +41,7 @@ REFUSED = (
 )
 
 
-class ItemOut(Schema):
+class ChecklistItemOut(Schema):
     requirement: str
     state: str = Field(description="done, waived or missing")
     message: str
@@ -73,7 +73,7 @@ class DischargeOut(Schema):
     closed_on: datetime.date | None
     version: int = Field(description="Send it back when updating.")
     ready: bool
-    checklist: list[ItemOut]
+    checklist: list[ChecklistItemOut]
     appointments: list[AppointmentOut]
 
 

@@ -70,14 +70,14 @@ NoteTypeValue = Literal[tuple(INDIVIDUAL_TYPES)]  # type: ignore[valid-type]
 # --- schemas ---------------------------------------------------------------------------------------------
 
 
-class PersonOut(Schema):
+class NotePersonOut(Schema):
     uuid: UUID
     name: str
 
 
 class AddendumOut(Schema):
     uuid: UUID
-    author: PersonOut
+    author: NotePersonOut
     signed_at: datetime.datetime
     text: str
 
@@ -98,16 +98,16 @@ class FormatOut(Schema):
 class SignaturesOut(Schema):
     status: str
     version: int
-    author: PersonOut
+    author: NotePersonOut
     signed_at: datetime.datetime | None
-    cosigner: PersonOut | None
+    cosigner: NotePersonOut | None
     cosigned_at: datetime.datetime | None
     is_late: bool
 
 
 class NoteOut(SignaturesOut):
     uuid: UUID
-    patient: PersonOut
+    patient: NotePersonOut
     record_number: str
     note_type: str
     format: FormatOut
@@ -127,15 +127,15 @@ class NoteRowOut(Schema):
     uuid: UUID = Field(description="The note's, the entry's, or for a group note the session's uuid.")
     note_type: str
     date_of_service: datetime.date
-    author: PersonOut
+    author: NotePersonOut
     status: str
     is_late: bool
     signed_at: datetime.datetime | None
-    patient: PersonOut | None
+    patient: NotePersonOut | None
     age: str = Field(description="Unsigned notes: on_time, over_24h or over_72h past the end of the service.")
 
 
-class ObjectiveOut(Schema):
+class NoteObjectiveOut(Schema):
     uuid: UUID
     text: str
 
@@ -143,13 +143,13 @@ class ObjectiveOut(Schema):
 class EntryOut(Schema):
     uuid: UUID
     episode: UUID
-    patient: PersonOut
+    patient: NotePersonOut
     attendance: str
     participation: str
     mood_affect: str
     progress: str
     plan_next: str
-    objectives: list[ObjectiveOut]
+    objectives: list[NoteObjectiveOut]
     addenda: list[AddendumOut]
 
 

@@ -168,7 +168,8 @@ def document_problem_responses(document: dict) -> dict:
     return document
 
 
-# Declared on operations so the OpenAPI document shows the error shape.
-PROBLEM_RESPONSES = {401: Problem, 403: Problem, 404: Problem, 422: Problem, 500: Problem}
+# Declared on operations so the OpenAPI document shows the error shape. 400: a body that is not a JSON
+# object (parser.py) or text with a NUL character, refused before any operation runs.
+PROBLEM_RESPONSES = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem, 500: Problem}
 # Operations that change a record whose state may not allow the change (an episode already admitted).
 CONFLICT_RESPONSES = {**PROBLEM_RESPONSES, 409: Problem}

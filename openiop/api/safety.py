@@ -71,7 +71,7 @@ class ContactOut(Schema):
     hours: str = ""
 
 
-class SectionOut(Schema):
+class SafetySectionOut(Schema):
     id: str
     kind: Literal["list", "contacts"]
     title: str
@@ -80,7 +80,7 @@ class SectionOut(Schema):
     contacts: list[ContactOut] = Field(description="Entries of a contacts section.")
 
 
-class SignatureOut(Schema):
+class SafetySignatureOut(Schema):
     role: str
     method: str
     signer_name: str
@@ -89,7 +89,7 @@ class SignatureOut(Schema):
     witnessed_by: str | None
 
 
-class PlanSummaryOut(Schema):
+class SafetyPlanSummaryOut(Schema):
     uuid: UUID
     kind: str
     number: int
@@ -101,17 +101,17 @@ class PlanSummaryOut(Schema):
     written_by: str | None
 
 
-class PlanOut(PlanSummaryOut):
+class SafetyPlanOut(SafetyPlanSummaryOut):
     patient: UUID
     structure: str
     revises: UUID | None
     crisis_lines: list[CrisisLineOut] = Field(description="Always first; the 988 Lifeline is always there.")
-    sections: list[SectionOut]
+    sections: list[SafetySectionOut]
     content: dict[str, Any] = Field(description="The sections' entries by id, as a draft save takes them.")
-    signatures: list[SignatureOut]
+    signatures: list[SafetySignatureOut]
 
 
-class ReviewOut(Schema):
+class SafetyReviewOut(Schema):
     requested_at: datetime.datetime
     reason: str
 
@@ -119,9 +119,9 @@ class ReviewOut(Schema):
 class PlanStateOut(Schema):
     patient: UUID
     kind: str
-    current: PlanOut | None = Field(description="The latest signed version: the plan in effect.")
-    draft: PlanSummaryOut | None
-    review_requested: ReviewOut | None
+    current: SafetyPlanOut | None = Field(description="The latest signed version: the plan in effect.")
+    draft: SafetyPlanSummaryOut | None
+    review_requested: SafetyReviewOut | None
     versions: int
 
 
@@ -283,14 +283,14 @@ for _kind in PlanKind:
     )(api_policy("safety.view_plans")(_state_operation(_kind)))
     router.get(
         f"/patients/{{patient_uuid}}/{_slug}/versions",
-        response={200: list[PlanSummaryOut], **PROBLEM_RESPONSES},
+        response={200: list[SafetyPlanSummaryOut], **PROBLEM_RESPONSES},
         url_name=f"{_name}_plan_versions",
         operation_id=f"{_name}_plan_versions",
         summary=f"Every version of the patient's {_label}, newest first",
     )(api_policy("safety.view_plans")(_versions_operation(_kind)))
     router.post(
         f"/patients/{{patient_uuid}}/{_slug}/drafts",
-        response={201: PlanOut, **CONFLICT_RESPONSES},
+        response={201: SafetyPlanOut, **CONFLICT_RESPONSES},
         url_name=f"{_name}_plan_create",
         operation_id=f"{_name}_plan_create",
         summary=f"Start the patient's first {_label} (an empty draft)",
@@ -302,7 +302,9 @@ for _kind in PlanKind:
 # --- operations by plan version ----------------------------------------------------------------------------
 
 
-@router.get("/safety/plans/{plan_uuid}", response={200: PlanOut, **PROBLEM_RESPONSES}, url_name="safety_plan")
+@router.get(
+    "/safety/plans/{plan_uuid}", response={200: SafetyPlanOut, **PROBLEM_RESPONSES}, url_name="safety_plan"
+)
 @api_policy("safety.view_plans")
 def plan_detail(request, plan_uuid: UUID):
     """One version of a safety or relapse-prevention plan, with its signatures."""
@@ -311,7 +313,7 @@ def plan_detail(request, plan_uuid: UUID):
 
 @router.post(
     "/safety/plans/{plan_uuid}/draft",
-    response={200: PlanOut, **CONFLICT_RESPONSES},
+    response={200: SafetyPlanOut, **CONFLICT_RESPONSES},
     url_name="safety_plan_save",
 )
 @api_policy("safety.write_plans")
@@ -342,7 +344,7 @@ def plan_save(request, plan_uuid: UUID, payload: SafetyPlanDraftIn):
 
 @router.post(
     "/safety/plans/{plan_uuid}/sign",
-    response={200: PlanOut, **CONFLICT_RESPONSES},
+    response={200: SafetyPlanOut, **CONFLICT_RESPONSES},
     url_name="safety_plan_sign",
 )
 @api_policy("safety.write_plans")
@@ -377,7 +379,7 @@ def plan_sign_operation(request, plan_uuid: UUID, payload: SafetyPlanSignIn):
 
 @router.post(
     "/safety/plans/{plan_uuid}/revise",
-    response={201: PlanOut, **CONFLICT_RESPONSES},
+    response={201: SafetyPlanOut, **CONFLICT_RESPONSES},
     url_name="safety_plan_revise",
 )
 @api_policy("safety.write_plans")

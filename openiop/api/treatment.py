@@ -201,7 +201,7 @@ class ReviewOut(Schema):
     resulting_plan: UUID | None
 
 
-class ChangeOut(Schema):
+class PlanChangeOut(Schema):
     kind: str
     item: str
     where: list[str]
@@ -214,7 +214,7 @@ class ChangeOut(Schema):
 class DiffOut(Schema):
     older: PlanSummaryOut
     newer: PlanSummaryOut
-    changes: list[ChangeOut]
+    changes: list[PlanChangeOut]
 
 
 class DiffQuery(Schema):
