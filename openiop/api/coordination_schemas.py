@@ -86,7 +86,16 @@ class ConsentIn(Schema):
     purposes: list[PurposeValue] = Field(default_factory=list)
     categories: list[CategoryValue] = Field(default_factory=list, description="The information covered.")
     expires_on: datetime.date | None = None
-    expiry_event: str = Field("", max_length=200, description="Or the event on which it expires.")
+    expires_at_discharge: bool = Field(
+        False,
+        description="It expires when the patient is discharged from the program (the stay open now), or on "
+        "expires_on if that comes first. The system enforces it.",
+    )
+    expiry_event: str = Field(
+        "",
+        max_length=200,
+        description="Or another event on which it expires, which the system does not check.",
+    )
     signed_name: str = Field(
         min_length=1, max_length=160, description="The patient's full name, typed by the patient."
     )
@@ -118,7 +127,13 @@ class ConsentOut(Schema):
     purposes: list[str]
     categories: list[str]
     expires_on: datetime.date | None
-    expiry_event: str
+    expires_at_discharge: bool
+    expires_at: datetime.datetime | None = Field(
+        description="The first moment it no longer holds, as the system enforces it: the day after "
+        "expires_on, or the patient's discharge for a consent expiring at discharge, whichever comes first; "
+        "none while neither is known."
+    )
+    expiry_event: str = Field(description="Another expiry event, in the patient's words: not checked.")
     signed_name: str
     signed_on: datetime.date
     signed_at: datetime.datetime
@@ -143,6 +158,10 @@ class ConsentOut(Schema):
     @staticmethod
     def resolve_kind_label(consent):
         return str(consent.get_kind_display())
+
+    @staticmethod
+    def resolve_expires_at(consent):
+        return consent.expires_at()
 
     @staticmethod
     def resolve_status(consent):

@@ -9,7 +9,10 @@ Rules (42 CFR Part 2 as amended by the 2024 final rule, 89 FR 12472; HIPAA 45 CF
   treatment does not.
 - Part 2 records (substance-use disorder records of the program) go out only under a Part 2 consent
   (§2.31); a general authorization is not enough.
-- A consent is valid from its signature until it is revoked (§2.31(a)(6)) or expires (date or event).
+- A consent is valid from its signature until it is revoked (§2.31(a)(6)) or expires (§2.31(a)(7): a date
+  or an event). The one event the system knows is the patient's discharge from the program: a consent
+  expiring at discharge ends at the first discharge after its signature (`expiry`), whichever of that and
+  its date comes first. Other events are words the patient wrote; staff are told they are not checked.
 - Recipients: a named recipient, or a single consent for all future treatment, payment and health care
   operations (TPO; §2.31(a)(4)(i), §2.33(a)(2)) which covers any recipient for those purposes only.
 - SUD counselling notes need their own consent, covering nothing else (§2.31(b)); a consent for use in
@@ -132,6 +135,23 @@ def form_problems(
     if SUD_NOTES in categories and (len(categories) > 1 or tpo):
         problems.append(MESSAGES[SUD_NOTES_RULE])
     return problems
+
+
+def expiry(
+    *,
+    date_expiry: datetime.datetime | None,
+    at_discharge: bool,
+    signed_at: datetime.datetime | None,
+    discharges: Iterable[datetime.datetime],
+) -> datetime.datetime | None:
+    """The first moment a consent no longer holds: the earlier of its date expiry and, for a consent
+    expiring at discharge, the first discharge after it was signed. A discharge before the signature
+    belongs to an earlier stay and ends nothing; one after it ends the consent for good (a readmission
+    does not revive it). None while neither is known."""
+    moments = [date_expiry] if date_expiry is not None else []
+    if at_discharge and signed_at is not None:
+        moments += [d for d in discharges if d > signed_at]
+    return min(moments, default=None)
 
 
 def _well_formed(consent: ConsentRecord) -> bool:

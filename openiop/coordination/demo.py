@@ -56,7 +56,7 @@ def load_demo_coordination(*, today: datetime.date) -> int:
             recipient=therapist,
             purposes=["treatment"],
             categories=["attendance", "treatment_plan"],
-            expiry_event="Discharge from the program",
+            expires_at_discharge=True,  # or in a year, whichever comes first
             expires_on=today + datetime.timedelta(days=365),
             signed_name=f"{patient.legal_given_name} {patient.legal_family_name}",
             signed_on=today,

@@ -68,11 +68,22 @@ class ConsentForm(forms.Form):
     expires_on = forms.DateField(
         label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    expires_at_discharge = forms.BooleanField(
+        label=_("Expires when the patient is discharged from the program"),
+        required=False,
+        help_text=_(
+            "The system ends the consent at the discharge of the patient's current stay (or on the date above, "
+            "if that comes first)."
+        ),
+    )
     expiry_event = forms.CharField(
-        label=_("Or expires on this event"),
+        label=_("Or expires on another event"),
         max_length=200,
         required=False,
-        help_text=_("For example: discharge from the program."),
+        help_text=_(
+            "In the patient's words. The system does not check it: before each disclosure, make sure it has not "
+            "happened."
+        ),
     )
     revocation_explained = forms.BooleanField(
         label=_(

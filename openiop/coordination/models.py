@@ -106,13 +106,54 @@ class SignatureMethod(models.TextChoices):
     PORTAL = "portal", _("By the patient in the portal: I prepare it, they read and sign it there")
 
 
-class SignedConsentManager(models.Manager):
+def discharge_moment(discharged_on: datetime.date, closed_at: datetime.datetime | None) -> datetime.datetime:
+    """When a discharge ended the stay, as a consent expiring at discharge needs it: the moment the
+    discharge was closed (discharge_close), but never later than the end of the discharge day, because a
+    discharge may be closed days after the patient's last day. A discharge recorded with a day only (a
+    change of level of care leaving the program) holds through that local day."""
+    from django.utils import timezone
+
+    end_of_day = timezone.make_aware(
+        datetime.datetime.combine(discharged_on + datetime.timedelta(days=1), datetime.time())
+    )
+    return min(closed_at, end_of_day) if closed_at is not None else end_of_day
+
+
+def _discharged_episodes():
+    from openiop.patients.models import EpisodeOfCare
+
+    return (
+        EpisodeOfCare.objects.filter(discharged_on__isnull=False)
+        .select_related("discharge")
+        .only("patient_id", "discharged_on", "discharge__closed_at")
+        .order_by("discharged_on", "pk")
+    )
+
+
+# Where `ConsentQuerySet.with_discharges` leaves the discharged episodes on each consent's patient.
+DISCHARGES_ATTR = "consent_discharged_episodes"
+
+
+class ConsentQuerySet(models.QuerySet):
+    def with_discharges(self) -> "ConsentQuerySet":
+        """Load the discharges of the consents' patients with them (two more queries for any number of
+        consents), which `Consent.expires_at` needs for a consent expiring at discharge; without it each
+        such consent loads its patient's discharges itself."""
+        return self.prefetch_related(
+            models.Prefetch("patient__episodes", queryset=_discharged_episodes(), to_attr=DISCHARGES_ATTR)
+        )
+
+
+class SignedConsentManager(models.Manager.from_queryset(ConsentQuerySet)):
     """Only consents the patient has signed. The default manager, so that every existing reader (the
     consent engine, disclosures, FHIR, the API, chart panels) can never meet a consent still waiting for
     the patient's signature in the portal; code about those uses `Consent.with_unsigned`."""
 
     def get_queryset(self):
         return super().get_queryset().filter(signed_at__isnull=False)
+
+
+AllConsentsManager = models.Manager.from_queryset(ConsentQuerySet)
 
 
 class Consent(AuditedModel):
@@ -137,6 +178,11 @@ class Consent(AuditedModel):
     purposes = models.JSONField(_("purposes"), default=list)
     categories = models.JSONField(_("information"), default=list)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    # §2.31(a)(7): the expiry event the system enforces (`expires_at`). `expiry_event` is any other event,
+    # in the patient's words, which nothing checks (the staff screens say so).
+    expires_at_discharge = models.BooleanField(
+        _("expires when the patient is discharged from the program"), default=False
+    )
     expiry_event = models.CharField(_("expires on this event"), max_length=200, blank=True)
     signed_name = models.CharField(_("name typed by the patient"), max_length=160, blank=True)
     # All three empty while a portal consent waits for the patient's signature (see the constraints).
@@ -159,7 +205,7 @@ class Consent(AuditedModel):
     revocation_note = models.CharField(_("how the patient revoked"), max_length=300, blank=True)
 
     objects = SignedConsentManager()
-    with_unsigned = models.Manager()
+    with_unsigned = AllConsentsManager()
 
     class Meta:
         ordering = ["-signed_at", "-id"]
@@ -198,7 +244,7 @@ class Consent(AuditedModel):
     def is_authorization(self) -> bool:
         return self.kind in cr.AUTHORIZING_KINDS
 
-    def expires_at(self) -> datetime.datetime | None:
+    def date_expires_at(self) -> datetime.datetime | None:
         """A consent expiring on a date holds through that whole (local) day."""
         from django.utils import timezone
 
@@ -206,6 +252,39 @@ class Consent(AuditedModel):
             return None
         next_day = self.expires_on + datetime.timedelta(days=1)
         return timezone.make_aware(datetime.datetime.combine(next_day, datetime.time()))
+
+    def discharges(self) -> list[datetime.datetime]:
+        """The moments the patient's stays ended by discharge (`discharge_moment`), from the episodes
+        `ConsentQuerySet.with_discharges` loaded, else from one query (kept on the consent)."""
+        cached = getattr(self, "_discharges", None)
+        if cached is not None:
+            return cached
+        patient = self.patient if Consent.patient.is_cached(self) else None
+        episodes = getattr(patient, DISCHARGES_ATTR, None)
+        if episodes is None:
+            episodes = _discharged_episodes().filter(patient_id=self.patient_id)
+        self._discharges = [
+            discharge_moment(e.discharged_on, getattr(getattr(e, "discharge", None), "closed_at", None))
+            for e in episodes
+        ]
+        return self._discharges
+
+    def expires_at(self) -> datetime.datetime | None:
+        """The first moment the consent no longer holds: the day after its expiry date, or for a consent
+        expiring at discharge the first discharge after its signature, whichever comes first."""
+        return cr.expiry(
+            date_expiry=self.date_expires_at(),
+            at_discharge=self.expires_at_discharge,
+            signed_at=self.signed_at,
+            discharges=self.discharges() if self.expires_at_discharge and self.signed_at else (),
+        )
+
+    def discharge_ended_at(self) -> datetime.datetime | None:
+        """The discharge that ended this consent, when that (not its date) is what ended it."""
+        expires = self.expires_at()
+        if expires is None or not self.expires_at_discharge or expires == self.date_expires_at():
+            return None
+        return expires
 
     def status_at(self, moment: datetime.datetime) -> str:
         if self.revoked_at is not None and self.revoked_at <= moment:

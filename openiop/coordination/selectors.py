@@ -60,7 +60,13 @@ def consent_for_user(request, consent_uuid, *, permission: str = VIEW, audit: bo
 
 
 def consents_of(patient) -> QuerySet[Consent]:
-    return Consent.objects.filter(patient=patient).select_related("recipient", "witnessed_by", "revoked_by")
+    """The patient's signed consents, with what their status needs (the patient's discharges) and the staff
+    who witnessed or revoked them, with their credentials (`display_name`)."""
+    return (
+        Consent.objects.filter(patient=patient)
+        .select_related("recipient", "witnessed_by__staff_profile", "revoked_by__staff_profile")
+        .with_discharges()
+    )
 
 
 def consent_rows(patient, *, now=None) -> list[tuple[Consent, str]]:

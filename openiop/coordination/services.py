@@ -159,6 +159,18 @@ def external_member_add(*, patient, provider: Provider, role: str, note: str = "
 # --- consents ------------------------------------------------------------------------------------------------
 
 
+# A consent expiring at discharge ends at the discharge of the stay during which it was signed. Without a
+# stay it would hold until some later discharge that may never come: in effect no expiry (§2.31(a)(7)).
+DISCHARGE_WITHOUT_STAY = (
+    "The patient is not in the program (no open episode): a consent expiring at discharge would have no "
+    "discharge to end it. Give an expiry date instead."
+)
+
+
+def _in_program(patient) -> bool:
+    return patient.episodes.open().exists()
+
+
 def _check_elements(
     errors: dict[str, list[str]],
     *,
@@ -169,8 +181,10 @@ def _check_elements(
     purposes,
     categories,
     expires_on: datetime.date | None,
+    expires_at_discharge: bool,
     expiry_event: str,
     starts_on: datetime.date,
+    patient,
 ) -> tuple[Provider | None, bool, list[str], list[str]]:
     """Add to `errors` what an authorization lacks (every §2.31 element, the engine's combination rules);
     return the recipient, TPO flag, purposes and categories to store (none for a consent to treatment)."""
@@ -179,8 +193,10 @@ def _check_elements(
         return None, False, [], []
     if not disclosing_party.strip():
         errors["disclosing_party"] = ["Name who may disclose (the program)."]
-    if expires_on is None and not expiry_event.strip():
-        errors["expires_on"] = ["Give an expiry date or an expiry event."]
+    if expires_on is None and not expires_at_discharge and not expiry_event.strip():
+        errors["expires_on"] = ["Give an expiry date, discharge from the program, or another expiry event."]
+    if expires_at_discharge and not _in_program(patient):
+        errors["expires_at_discharge"] = [DISCHARGE_WITHOUT_STAY]
     if expires_on is not None and expires_on < starts_on:
         errors["expires_on"] = ["The expiry date is before the date signed."]
     problems = cr.form_problems(
@@ -221,6 +237,7 @@ def consent_record(
     purposes: list[str] = (),
     categories: list[str] = (),
     expires_on: datetime.date | None = None,
+    expires_at_discharge: bool = False,
     expiry_event: str = "",
     request=None,
 ) -> Consent:
@@ -249,8 +266,10 @@ def consent_record(
         purposes=purposes,
         categories=categories,
         expires_on=expires_on,
+        expires_at_discharge=expires_at_discharge,
         expiry_event=expiry_event,
         starts_on=signed_on,
+        patient=patient,
     )
     if errors:
         raise ValidationError(errors)
@@ -267,6 +286,7 @@ def consent_record(
         purposes=purposes,
         categories=categories,
         expires_on=expires_on,
+        expires_at_discharge=expires_at_discharge,
         expiry_event=expiry_event,
         signed_name=signed_name.strip(),
         signed_on=signed_on,
@@ -287,6 +307,7 @@ def consent_prepare_for_portal(
     purposes: list[str] = (),
     categories: list[str] = (),
     expires_on: datetime.date | None = None,
+    expires_at_discharge: bool = False,
     expiry_event: str = "",
     request=None,
 ) -> Consent:
@@ -304,8 +325,10 @@ def consent_prepare_for_portal(
         purposes=purposes,
         categories=categories,
         expires_on=expires_on,
+        expires_at_discharge=expires_at_discharge,
         expiry_event=expiry_event,
         starts_on=timezone.localdate(),
+        patient=patient,
     )
     if errors:
         raise ValidationError(errors)
@@ -322,6 +345,7 @@ def consent_prepare_for_portal(
         purposes=purposes,
         categories=categories,
         expires_on=expires_on,
+        expires_at_discharge=expires_at_discharge,
         expiry_event=expiry_event,
         signature_method=SignatureMethod.PORTAL,
     )
@@ -352,6 +376,12 @@ def consent_sign_in_portal(
     today = timezone.localdate(now)
     if consent.expires_on is not None and consent.expires_on < today:
         raise ConsentChanged("This consent has expired. Ask your care team for a new one.")
+    if consent.expires_at_discharge and not _in_program(patient):
+        # It was to end at the discharge of the stay it was prepared in, which has come.
+        raise ConsentChanged(
+            "This consent was to end when you leave the program, which has happened. Ask your care team "
+            "for a new one."
+        )
     changed = Consent.with_unsigned.filter(
         pk=consent.pk,
         patient=patient,
@@ -422,7 +452,10 @@ def check_disclosure(
     *, patient, recipient: Provider, purpose: str, categories, part2: bool, at=None
 ) -> cr.Decision:
     """Ask the consent engine, now (or `at`), with every consent the patient ever signed."""
-    consents = [c.as_record() for c in Consent.objects.filter(patient=patient).select_related("recipient")]
+    consents = [
+        c.as_record()
+        for c in Consent.objects.filter(patient=patient).select_related("recipient").with_discharges()
+    ]
     request = cr.DisclosureRequest(
         recipient_id=str(recipient.uuid),
         purpose=purpose,

@@ -260,7 +260,11 @@ def collect(patient, sections: list[str]) -> list[dict]:
         )
         found += [resources.goal_to_fhir(g) for g in goals]
     if "consents" in sections and hasattr(resources, "consent_to_fhir"):
-        consents = patient.consents.select_related("patient", "recipient").order_by("signed_at", "pk")
+        consents = (
+            patient.consents.select_related("patient", "recipient")
+            .with_discharges()
+            .order_by("signed_at", "pk")
+        )
         found += [resources.consent_to_fhir(c) for c in consents]
     if "notes" in sections:
         # Notes of the record only: ProcessNote is another model and is never read here.

@@ -340,6 +340,7 @@ def consent_to_fhir(consent: Consent, *, now: datetime.datetime | None = None) -
         signed_at=consent.signed_at,
         signed_on=consent.signed_on,
         expires_on=consent.expires_on,
+        discharge_ended_at=consent.discharge_ended_at(),
         disclosing_party=consent.disclosing_party,
         recipient=consent.recipient_text(),
         purposes=list(consent.purposes),

@@ -231,7 +231,7 @@ def service_request_read(request, resource_id: str):
 
 
 def _consents():
-    return Consent.objects.select_related("patient", "recipient")
+    return Consent.objects.select_related("patient", "recipient").with_discharges()
 
 
 @fhir_policy(CONSENTS)

@@ -26,7 +26,12 @@ def consents(request):
     """Consents waiting for the patient's signature, then the ones they signed (with their status)."""
     patient = portal_patient(request, page="consents")
     now = timezone.now()
-    signed = Consent.objects.filter(patient=patient).select_related("recipient").order_by("-signed_at", "-pk")
+    signed = (
+        Consent.objects.filter(patient=patient)
+        .select_related("recipient")
+        .with_discharges()
+        .order_by("-signed_at", "-pk")
+    )
     context = {
         "patient": patient,
         "awaiting": list(consents_awaiting_signature(patient)),

@@ -24,7 +24,7 @@ def consent_body(w, provider=None, **changes):
         "recipient": str((provider or therapist()).uuid),
         "purposes": ["treatment"],
         "categories": ["attendance", "treatment_plan"],
-        "expiry_event": "Discharge from the program",
+        "expires_at_discharge": True,
         "signed_name": f"{w.patient_a.legal_given_name} {w.patient_a.legal_family_name}",
         "signed_on": timezone.localdate().isoformat(),
         "revocation_explained": True,

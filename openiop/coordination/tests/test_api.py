@@ -174,7 +174,8 @@ def test_a_complete_consent_is_recorded_witnessed_by_the_caller_audited_once(wor
     body = response.json()
     assert body["status"] == "active" and body["kind"] == "part2"
     assert body["categories"] == ["attendance", "treatment_plan"] and body["purposes"] == ["treatment"]
-    assert body["expiry_event"] == "Discharge from the program"
+    # Until the discharge of the stay open now: enforced, so no moment is known yet.
+    assert body["expires_at_discharge"] is True and body["expires_at"] is None and body["expiry_event"] == ""
     consent = Consent.objects.get(uuid=body["uuid"])
     assert consent.witnessed_by == world.ivan and consent.recipient == provider
     [event] = _events_since(before)
@@ -201,7 +202,7 @@ def test_a_single_tpo_consent_needs_no_named_recipient(world, api_client):
         ({"purposes": []}, ("body",), "Choose at least one purpose."),
         ({"categories": []}, ("body",), "Choose the information the consent covers."),
         # The other elements, each at its field.
-        ({"expiry_event": ""}, ("body", "expires_on"), "Give an expiry date or an expiry event."),
+        ({"expires_at_discharge": False}, ("body", "expires_on"), "Give an expiry date, discharge from the"),
         ({"disclosing_party": " "}, ("body", "disclosing_party"), "Name who may disclose"),
         ({"signed_name": "Not The Patient"}, ("body", "signed_name"), "Type the patient's full name"),
         ({"witnessed": False}, ("body", "witnessed"), "Confirm that you witnessed"),

@@ -13,7 +13,10 @@
   single TPO consent the words the patient agreed to; purpose: v3-ActReason TREAT, HPAYMT, HOPERAT, HLEGAL;
   class: the categories of information, in OpenIOP's own code system. A Part 2 consent carries the ETH
   (substance abuse information sensitivity) security label on its provision.
-An expiry on an event (not a date) is words the patient wrote: it is not sent.
+  A consent expiring at discharge that a discharge has ended (before its date, if any) has period.end at
+  that moment, to the second. Until then there is no end to give: FHIR R4 has no element for an expiry
+  event, and the status says when it no longer applies.
+Any other expiry event is words the patient wrote: it is not sent.
 """
 
 import datetime
@@ -41,6 +44,12 @@ PURPOSE = {
 }
 
 
+def _period_end(expires_on: datetime.date | None, discharge_ended_at: datetime.datetime | None) -> str:
+    if discharge_ended_at is not None:
+        return instant(discharge_ended_at)
+    return expires_on.isoformat() if expires_on else ""
+
+
 def consent_resource(
     *,
     id,
@@ -52,12 +61,14 @@ def consent_resource(
     signed_on: datetime.date,
     expires_on: datetime.date | None,
     disclosing_party: str,
+    discharge_ended_at: datetime.datetime | None = None,
     recipient: str = "",
     purposes: list[str] = (),
     categories: list[tuple[str, str]] = (),
 ) -> dict:
     """`state` is Consent.status_at(now) ("active", "revoked", "expired"); `recipient` the recipient's
-    name (or the TPO wording); `categories`: (code, label) of the information covered."""
+    name (or the TPO wording); `categories`: (code, label) of the information covered;
+    `discharge_ended_at` the discharge that ended a consent expiring at discharge, if it did."""
     authorization = kind in (HIPAA, PART2)
     category = [{"coding": [{"system": LOINC, "code": "59284-0", "display": "Patient Consent"}]}]
     if authorization:
@@ -69,7 +80,7 @@ def consent_resource(
     provision = {
         "type": "permit",
         "period": drop_empty(
-            {"start": signed_on.isoformat(), "end": expires_on.isoformat() if expires_on else ""}
+            {"start": signed_on.isoformat(), "end": _period_end(expires_on, discharge_ended_at)}
         ),
         "actor": [
             {
