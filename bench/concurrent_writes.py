@@ -147,7 +147,7 @@ def prepare(env: dict[str, str]) -> None:
     log(f"database prepared in {time.monotonic() - t0:.1f}s")
 
 
-def start_gunicorn(env, port, workers, threads, log_dir):
+def start_gunicorn(env, port, workers, threads, log_dir, boot_timeout: float = 60):
     cmd = [
         GUNICORN, "config.wsgi",
         "--bind", f"{HOST}:{port}",
@@ -161,7 +161,7 @@ def start_gunicorn(env, port, workers, threads, log_dir):
     out = open(os.path.join(log_dir, "gunicorn.stdout"), "w")
     err = open(os.path.join(log_dir, "gunicorn.stderr"), "w")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=err, start_new_session=True)  # noqa: S603
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + boot_timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"gunicorn exited early ({proc.returncode}); see {err.name}")
@@ -173,7 +173,7 @@ def start_gunicorn(env, port, workers, threads, log_dir):
             pass
         time.sleep(0.25)
     stop_gunicorn(proc)
-    raise SystemExit("gunicorn did not answer /healthz within 60s")
+    raise SystemExit(f"gunicorn did not answer /healthz within {boot_timeout:.0f}s")
 
 
 def stop_gunicorn(proc) -> None:
