@@ -13,6 +13,7 @@ Texts a respondent reads (title, instructions, stem, item text, option labels) a
 (band, flag and subscale labels, citations) are English: they are OpenIOP's words, not the instrument's.
 """
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -265,17 +266,20 @@ class Instrument:
     def default_language(self) -> str:
         return self.languages[0]
 
-    @property
+    # Computed once per (immutable) instrument: the outcomes page checks the range of every score pair, so
+    # at size M these were rebuilt thousands of times a request (cached_property writes the instance's
+    # __dict__ directly, which a frozen dataclass allows; equality and hashing still use the fields only).
+    @functools.cached_property
     def scored_items(self) -> tuple[Item, ...]:
         return tuple(item for item in self.items if item.scored)
 
-    @property
+    @functools.cached_property
     def min_total(self) -> int | None:
         if self.scoring.method != "sum":
             return None
         return sum(item.min_value for item in self.scored_items)
 
-    @property
+    @functools.cached_property
     def max_total(self) -> int | None:
         if self.scoring.method != "sum":
             return None

@@ -172,6 +172,23 @@ def discharge_reason(episode: EpisodeOfCare, transitions: list[LevelTransition])
     return {Direction.STEP_UP: "stepped_up", Direction.STEP_DOWN: "stepped_down"}.get(leaving[-1].direction)
 
 
+EPISODE_FIELDS = (
+    "uuid",
+    "admitted_on",
+    "discharged_on",
+    "track__name",
+    "discharge__status",
+    "discharge__reason",
+)
+PRIMARY_FIELDS = (
+    "episode",
+    "user__username",
+    "user__first_name",
+    "user__last_name",
+    "user__staff_profile__credentials",
+)
+
+
 def outcome_records(
     view: OutcomeView,
     instrument: Instrument,
@@ -187,19 +204,26 @@ def outcome_records(
     ).exclude(discharged_on__lt=start)
     if view.scope == SCOPE_CASELOAD:
         episodes = episodes.filter(care_team_members__user=user).distinct()
-    episodes = episodes.select_related("track", "discharge").prefetch_related(
-        Prefetch(
-            "care_team_members",
-            queryset=CareTeamMember.objects.filter(role=CareTeamRole.PRIMARY_CLINICIAN).select_related(
-                "user__staff_profile"
+    # Only the columns a record reads (below, discharge_reason and _clinician_labels): a program's period at
+    # size M holds hundreds of episodes, and building every column of the episode, track, discharge, care
+    # team member, user and profile rows was most of this page's time (the query count is the same).
+    episodes = (
+        episodes.select_related("track", "discharge")
+        .only(*EPISODE_FIELDS)
+        .prefetch_related(
+            Prefetch(
+                "care_team_members",
+                queryset=CareTeamMember.objects.filter(role=CareTeamRole.PRIMARY_CLINICIAN)
+                .select_related("user__staff_profile")
+                .only(*PRIMARY_FIELDS),
+                to_attr="primaries",
             ),
-            to_attr="primaries",
-        ),
-        Prefetch(
-            "level_transitions",
-            queryset=LevelTransition.objects.order_by("on", "created_at"),
-            to_attr="moves",
-        ),
+            Prefetch(
+                "level_transitions",
+                queryset=LevelTransition.objects.order_by("on", "created_at"),
+                to_attr="moves",
+            ),
+        )
     )
     episodes = list(episodes.order_by("pk"))
     scores: dict[int, list[tuple[datetime.date, int]]] = {e.pk: [] for e in episodes}
