@@ -61,7 +61,8 @@ def care_team_to_fhir(episode: EpisodeOfCare) -> dict:
     episode. The version follows the newest change of either."""
     members = [
         (member.role, str(member.get_role_display()), member.user.display_name)
-        for member in episode.care_team_members.select_related("user")
+        # display_name reads the profile's credentials: load it with the user, not once per member.
+        for member in episode.care_team_members.select_related("user__staff_profile")
     ]
     start = episode.admitted_on or episode.referred_on
     external_rows = [

@@ -260,7 +260,8 @@ def caseload_due(user, today: datetime.date) -> list[DueQuestionnaire]:
 def open_alerts_of(patient: Patient) -> list[MeasureAlert]:
     return list(
         MeasureAlert.objects.filter(patient=patient, status=AlertStatus.OPEN)
-        .select_related("administration", "assigned_to")
+        # The page names the assignee with credentials (display_name): their profile comes in the same query.
+        .select_related("administration", "assigned_to__staff_profile")
         .order_by("created_at")
     )
 
@@ -273,7 +274,7 @@ def alerts_for_user(user, *, status: str = AlertStatus.OPEN) -> QuerySet[Measure
         scope |= Q(patient__episodes__program__staff_profiles__user=user)
     alerts = MeasureAlert.objects.filter(
         pk__in=MeasureAlert.objects.filter(scope).values("pk")
-    ).select_related("patient", "administration", "assigned_to", "closed_by")
+    ).select_related("patient", "administration", "assigned_to__staff_profile", "closed_by__staff_profile")
     if status:
         alerts = alerts.filter(status=status)
     return alerts.order_by("status", "-created_at")

@@ -96,9 +96,12 @@ def session_for_user(request, session_uuid, permission: str = "scheduling.record
 
 
 def session_attendees(session: Session) -> list[SessionAttendee]:
-    """Everyone booked into the session, by name, in a fixed number of queries."""
+    """Everyone booked into the session, by name, in a fixed number of queries. The program comes along
+    because recording attendance reads each episode's weekly target (engagement alerts)."""
     return sorted(
-        SessionAttendee.objects.filter(session=session).select_related("episode__patient", "recorded_by"),
+        SessionAttendee.objects.filter(session=session).select_related(
+            "episode__patient", "episode__program", "recorded_by"
+        ),
         key=lambda a: (a.episode.patient.legal_family_name, a.episode.patient.legal_given_name, a.pk),
     )
 

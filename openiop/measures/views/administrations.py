@@ -174,7 +174,11 @@ def administration_detail(request, administration_uuid):
         administration = administration_for_user(request, administration_uuid)
     except BreakGlassRequired as exc:
         return _break_glass(exc)
-    alerts = list(administration.alerts.select_related("assigned_to", "closed_by").order_by("created_at"))
+    alerts = list(
+        administration.alerts.select_related(
+            "assigned_to__staff_profile", "closed_by__staff_profile"
+        ).order_by("created_at")
+    )
     may_mark = request.user.has_perm("measures.mark_in_error", administration)
     context = {
         "patient": administration.patient,
