@@ -73,7 +73,7 @@ def test_clinician_discharges_to_an_outpatient_therapist_and_sends_the_packet(pa
     page.get_by_label("Recipient (a named provider or organization)").select_option(label=str(provider))
     page.get_by_label("Transition packet").check()
     page.get_by_label("Treatment (continuity of care)").check()
-    page.get_by_label("Or expires on this event").fill("One year after discharge")
+    page.get_by_label("Or expires on another event").fill("One year after discharge")
     page.get_by_label("I explained to the patient").check()
     page.get_by_label("Patient's full name, as signed").fill(
         f"{patient.legal_given_name} {patient.legal_family_name}"

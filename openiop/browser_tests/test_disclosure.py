@@ -33,7 +33,7 @@ def test_summary_refused_without_consent_then_sent_with_the_notice(page, world):
     page.get_by_label("Attendance and hours").check()
     page.get_by_label("Treatment plan", exact=True).check()
     page.get_by_label("Treatment (continuity of care)").check()
-    page.get_by_label("Or expires on this event").fill("Discharge from the program")
+    page.get_by_label("Expires when the patient is discharged from the program").check()
     page.get_by_label("I explained to the patient").check()
     page.get_by_label("Patient's full name, as signed").fill(
         f"{patient.legal_given_name} {patient.legal_family_name}"
