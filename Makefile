@@ -46,8 +46,11 @@ check-migrations: $(VENV)/.installed
 check-deploy: $(VENV)/.installed
 	$(CHECK_ENV) $(MANAGE) check --deploy --fail-level WARNING
 
+# The unit suite runs in one process per core (pytest-xdist; TEST_WORKERS=0 runs it in this process). Each
+# worker has its own test database and Redis index (config/test_settings.py); a test module stays on one worker.
+TEST_WORKERS ?= auto
 unit: $(VENV)/.installed
-	$(BIN)/pytest -m "not browser" -q
+	$(BIN)/pytest -m "not browser" -q -n $(TEST_WORKERS) --dist loadscope
 
 # Browser tests drive the system Chromium. Without it they are skipped, except under CI, where a missing
 # browser fails the run (see openiop/browser_tests/conftest.py).

@@ -19,6 +19,19 @@ OPENIOP_REQUIRE_STAFF_MFA = False
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 
+# Parallel test processes (pytest-xdist, `make test`) each take their own Redis database index, counting
+# down from the configured one (gw0 keeps it, gw1 the one below...), because tests empty the cache between
+# them. The environment is updated too, so app processes a test starts share its worker's index.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _XDIST_WORKER:
+    import urllib.parse
+
+    _parts = urllib.parse.urlsplit(REDIS_URL)
+    _index = int(_parts.path.strip("/") or 0) - int(_XDIST_WORKER.removeprefix("gw"))
+    if _index < 0:
+        raise RuntimeError(f"REDIS_URL {REDIS_URL} leaves no Redis database for test worker {_XDIST_WORKER}")
+    REDIS_URL = os.environ["REDIS_URL"] = _parts._replace(path=f"/{_index}").geturl()
+
 # The scale-out configuration (CI's PostgreSQL pass sets REDIS_URL to a scratch database index): keep
 # Redis as the cache, so lockout and sessions are tested against it. Tests clear the cache between them,
 # which empties that Redis database: never point REDIS_URL at a shared one when running tests.
