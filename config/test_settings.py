@@ -62,17 +62,4 @@ ZEAL_ALLOWLIST = [
     # Setting who is on call for a range of days upserts one row per day (measures/services.py): a write
     # bounded by the form's range, where get_or_create against the unique (program, day) is the point.
     {"model": "measures.OnCall", "field": "get()"},
-    # NOT a false positive: User.display_name reads the staff profile's credentials, and many lists name
-    # people without select_related("...__staff_profile"). The FHIR care team and the alert lists are
-    # fixed; the suite was not surveyed in full in time (issue 10), so this stays until the remaining
-    # sites are fixed. Survey with OPENIOP_ZEAL_REPORT=<file> (conftest.py), fix, then remove this entry.
-    {"model": "accounts.User", "field": "staff_profile"},
-    # NOT false positives either, found in scheduling's planning views (views/planning.py, booking and
-    # rebooking a week: scheduling/services.py:73-115, planning.py:363-364) and left for lack of time.
-    {"model": "scheduling.SessionAttendee", "field": "get()"},
-    {"model": "scheduling.Session", "field": "get()"},
-    {"model": "scheduling.Session", "field": "clinicians"},
-    {"model": "scheduling.Session", "field": "room"},
-    {"model": "scheduling.Session", "field": "session_type"},
-    {"model": "scheduling.GroupSeries", "field": "room"},
 ]

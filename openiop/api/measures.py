@@ -319,7 +319,7 @@ def _administration(administration: Administration) -> dict:
         "alerts": [
             _alert(alert)
             for alert in administration.alerts.select_related(
-                "patient", "administration", "assigned_to", "closed_by"
+                "patient", "administration", "assigned_to__staff_profile", "closed_by__staff_profile"
             )
         ],
     }

@@ -328,7 +328,9 @@ def _shared_out(group_note) -> dict:
 
 
 def _group_out(group_note) -> dict:
-    group_note = GroupNote.objects.select_related("session", "author", "cosigner").get(pk=group_note.pk)
+    group_note = GroupNote.objects.select_related(
+        "session", "author__staff_profile", "cosigner__staff_profile"
+    ).get(pk=group_note.pk)
     return {
         **_shared_out(group_note),
         "start_time": group_note.start_time,

@@ -60,7 +60,11 @@ class EpisodeWithCareTeamOut(EpisodeOut):
 
     @staticmethod
     def resolve_care_team(episode):
-        return list(episode.care_team_members.all())
+        # Members prefetched with their users (patients/selectors.py) are used as they are; otherwise one
+        # query loads them with their users and credentials rather than one per member (issue 10).
+        if "care_team_members" in getattr(episode, "_prefetched_objects_cache", {}):
+            return list(episode.care_team_members.all())
+        return list(episode.care_team_members.select_related("user__staff_profile"))
 
 
 class PatientListItemOut(Schema):

@@ -125,7 +125,10 @@ def note_document_resource(
 def note_to_fhir(note: Note) -> dict:
     note_format = get_format(note.format_id, note.format_version)
     sections = [(section.label, note.content.get(section.key, "")) for section in note_format.sections]
-    addenda = [(a.signed_at, a.author.display_name, a.text) for a in note.addenda.select_related("author")]
+    addenda = [
+        (a.signed_at, a.author.display_name, a.text)
+        for a in note.addenda.select_related("author__staff_profile")
+    ]
     title = str(note.get_note_type_display())
     text = note_text(
         title=title,
@@ -246,7 +249,9 @@ def collect(patient, sections: list[str]) -> list[dict]:
     if "plans" in sections:
         plans = (
             TreatmentPlan.objects.filter(episode__patient=patient, status=PlanStatus.ACTIVE)
-            .select_related("episode__patient", "episode__program", "responsible_clinician", "based_on")
+            .select_related(
+                "episode__patient", "episode__program", "responsible_clinician__staff_profile", "based_on"
+            )
             .order_by("activated_at", "pk")
         )
         found += [resources.care_plan_to_fhir(p) for p in plans]
@@ -270,7 +275,7 @@ def collect(patient, sections: list[str]) -> list[dict]:
         # Notes of the record only: ProcessNote is another model and is never read here.
         notes = (
             Note.objects.filter(patient=patient, status=NoteStatus.SIGNED)
-            .select_related("patient", "author")
+            .select_related("patient", "author__staff_profile")
             .order_by("date_of_service", "signed_at", "pk")
         )
         found += [note_to_fhir(n) for n in notes]

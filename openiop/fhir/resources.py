@@ -138,7 +138,9 @@ def observation_to_fhir(administration: Administration) -> dict:
 def care_plan_to_fhir(plan: TreatmentPlan) -> dict:
     """A signed plan version (active or superseded) with its problems, goals and interventions."""
     problems = list(
-        plan.problems.prefetch_related("goals__interventions__responsible").order_by("position", "id")
+        plan.problems.prefetch_related("goals__interventions__responsible__staff_profile").order_by(
+            "position", "id"
+        )
     )
     goals = [goal for problem in problems for goal in problem.goals.all()]
     return care_plan_resource(

@@ -579,7 +579,9 @@ def care_plan_type(request):
     patient = _plan_patient(request, params)
     plans = (
         TreatmentPlan.objects.filter(episode__patient=patient, status=PlanStatus.ACTIVE)
-        .select_related("episode__patient", "episode__program", "responsible_clinician", "based_on")
+        .select_related(
+            "episode__patient", "episode__program", "responsible_clinician__staff_profile", "based_on"
+        )
         .order_by("-activated_at", "-id")
     )
     return _page(

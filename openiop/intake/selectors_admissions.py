@@ -68,7 +68,11 @@ def program_psychiatrists(program):
 
 
 def latest_assessment(patient) -> LevelOfCareAssessment | None:
-    return LevelOfCareAssessment.objects.filter(patient=patient).select_related("assessed_by").first()
+    return (
+        LevelOfCareAssessment.objects.filter(patient=patient)
+        .select_related("assessed_by__staff_profile")
+        .first()
+    )
 
 
 def open_due_items_of_program(program):

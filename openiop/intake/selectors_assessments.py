@@ -15,7 +15,7 @@ def assessment_for_user(request, assessment_uuid) -> LevelOfCareAssessment:
     BreakGlassRequired when the user may break the glass on the patient's chart. Audits the view."""
     assessment = get_object_or_404(
         LevelOfCareAssessment.objects.select_related(
-            "patient", "referral__program", "assessed_by", "episode"
+            "patient", "referral__program", "assessed_by__staff_profile", "episode"
         ),
         uuid=assessment_uuid,
     )

@@ -68,7 +68,11 @@ def administration_for_user(
     """One administration the user may read (or mark entered in error), audited as a VIEW of it."""
     administration = get_object_or_404(
         Administration.objects.select_related(
-            "patient", "episode__program", "created_by", "entered_in_error_by", "review_task"
+            "patient",
+            "episode__program",
+            "created_by__staff_profile",
+            "entered_in_error_by__staff_profile",
+            "review_task",
         ),
         uuid=administration_uuid,
     )
@@ -139,7 +143,7 @@ def patient_administrations(patient: Patient) -> list[Administration]:
     """Every administration of the patient, newest first, those entered in error included (marked)."""
     return list(
         Administration.objects.filter(patient=patient)
-        .select_related("episode__program", "created_by", "entered_in_error_by")
+        .select_related("episode__program", "created_by__staff_profile", "entered_in_error_by__staff_profile")
         .prefetch_related("alerts")
         .order_by("-completed_on", "-created_at")
     )
@@ -341,11 +345,15 @@ class CoverDay:
 
 def program_staff(program: Program) -> QuerySet[User]:
     """The program's clinical staff, who may be put on call or recorded as away."""
-    return User.objects.filter(
-        staff_profile__programs=program,
-        is_active=True,
-        role__in=[Role.CLINICIAN, Role.PSYCHIATRIST, Role.PROGRAM_DIRECTOR],
-    ).order_by("last_name", "first_name")
+    return (
+        User.objects.filter(
+            staff_profile__programs=program,
+            is_active=True,
+            role__in=[Role.CLINICIAN, Role.PSYCHIATRIST, Role.PROGRAM_DIRECTOR],
+        )
+        .select_related("staff_profile")
+        .order_by("last_name", "first_name")
+    )
 
 
 def program_cover(program: Program, start: datetime.date, days: int = 14) -> list[CoverDay]:

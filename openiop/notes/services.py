@@ -427,7 +427,15 @@ def _sync_entries(group_note, bookings, entries: Mapping[UUID, EntryInput] | Non
     """Make the entries match who was there: one per attendee present, none for anyone else. Entries of
     people no longer recorded present (attendance corrected before signing) are removed."""
     present = {booking.episode.uuid: booking for booking in bookings}
-    existing = {entry.episode.uuid: entry for entry in group_note.entries.select_related("episode")}
+    # A query of its own rather than the group_note.entries relation: saving and signing in one request
+    # both sync, and each must read the entries as they are now. Objectives are prefetched so relinking
+    # them reads nothing per entry (issue 10).
+    existing = {
+        entry.episode.uuid: entry
+        for entry in GroupNoteEntry.objects.filter(group_note=group_note)
+        .select_related("episode")
+        .prefetch_related("objectives")
+    }
     for episode_uuid, entry in existing.items():
         if episode_uuid not in present:
             audit_record(
@@ -474,7 +482,7 @@ def _sync_entries(group_note, bookings, entries: Mapping[UUID, EntryInput] | Non
                 setattr(entry, name, value)
         entry.save()
         if episode_uuid in cleaned:
-            entry.objectives.set(cleaned[episode_uuid][1])
+            _objectives_link(entry, cleaned[episode_uuid][1], created=created)
         if created or episode_uuid in cleaned:
             audit_record(
                 action=Action.CREATE if created else Action.UPDATE,
@@ -484,6 +492,17 @@ def _sync_entries(group_note, bookings, entries: Mapping[UUID, EntryInput] | Non
                 obj=entry,
                 detail={"group_note": str(group_note.uuid)},
             )
+
+
+def _objectives_link(entry: GroupNoteEntry, objectives: list, *, created: bool) -> None:
+    """entry.objectives.set(objectives), without reading the current links back per entry as set() does:
+    a new entry has none, an existing one's were prefetched by _sync_entries."""
+    current = set() if created else {objective.pk for objective in entry.objectives.all()}
+    wanted = {objective.pk for objective in objectives}
+    if current - wanted:
+        entry.objectives.remove(*(current - wanted))
+    if wanted - current:
+        entry.objectives.add(*[objective for objective in objectives if objective.pk not in current])
 
 
 def group_note_save(

@@ -146,7 +146,12 @@ def break_glass(request, patient_uuid):
 @policy("patients.review_break_glass_queue")
 @require_http_methods(["GET", "POST"])
 def break_glass_review_view(request, access_uuid):
-    access = get_object_or_404(BreakGlassAccess.objects.select_related("user", "patient"), uuid=access_uuid)
+    access = get_object_or_404(
+        BreakGlassAccess.objects.select_related(
+            "user__staff_profile", "reviewed_by__staff_profile", "patient"
+        ),
+        uuid=access_uuid,
+    )
     if not request.user.has_perm("patients.review_break_glass", access):
         refuse(request, permission="patients.review_break_glass", patient=access.patient, obj=access)
     form = BreakGlassReviewForm(request.POST or None)

@@ -51,7 +51,7 @@ from .optimizer.instance import (
     format_time,
     instance_from_dict,
 )
-from .services import session_book, session_cancel, sessions_generate
+from .services import session_book, session_cancel, sessions_book, sessions_generate
 
 INDIVIDUAL = SessionKind.INDIVIDUAL_THERAPY.value
 # An individual therapy session is the 50-minute "therapy hour" (CPT 90834 is 38-52 minutes).
@@ -341,7 +341,10 @@ def _store(plan: WeekPlan, instance: Instance, assignments: list[Assignment], re
         str(e.uuid): e for e in EpisodeOfCare.objects.filter(uuid__in=[p.id for p in instance.patients])
     }
     sessions = {
-        str(s.uuid): s for s in Session.objects.filter(uuid__in=[g.id for g in instance.group_sessions])
+        str(s.uuid): s
+        for s in Session.objects.filter(uuid__in=[g.id for g in instance.group_sessions]).select_related(
+            "session_type", "room"
+        )
     }
     users = {str(u.uuid): u for u in User.objects.filter(uuid__in=[c.id for c in instance.clinicians])}
     rooms = {str(r.uuid): r for r in Room.objects.all()}
@@ -572,11 +575,13 @@ def week_plan_publish(*, plan: WeekPlan, by, request=None) -> Published:
                 "pk", flat=True
             )
         )
-        for booking in bookings:
-            if booking.kind == PlannedBookingKind.GROUP and session_book(
-                booking.session, booking.episode, by=by, request=request
-            ):
-                done.booked += 1
+        done.booked += len(
+            sessions_book(
+                [(b.session, b.episode) for b in bookings if b.kind == PlannedBookingKind.GROUP],
+                by=by,
+                request=request,
+            )
+        )
         for attendee in SessionAttendee.objects.filter(
             session__in=week_group_sessions(plan.program, plan.week_start),
             episode__in=episodes,
@@ -658,7 +663,7 @@ def _publish_individual(plan, booking: PlannedBooking, *, by, request, done: Pub
         created_by=by,
         updated_by=by,
     )
-    session.clinicians.set([booking.clinician])
+    session.clinicians.add(booking.clinician)  # a new session: nothing to read back as set() would
     audit_record(
         action=Action.CREATE,
         request=request,

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,33 +58,39 @@ def sessions_generate(*, program, week_start: datetime.date, by, request=None) -
             "date", flat=True
         )
     )
-    series_list = (
+    series_list = list(
         GroupSeries.objects.filter(program=program, starts_on__lte=week_end)
         .exclude(ends_on__lt=week_start)
-        .select_related("session_type")
+        .select_related("session_type", "room")
         .prefetch_related("facilitators")
     )
-    created = []
     with transaction.atomic():
+        # One read each for the week's existing sessions, the rosters and the recorded attendance, instead of
+        # one per group (issue 10: no N+1 in the planning views, which generate the week first).
+        existing = {
+            (s.series_id, s.date): s
+            for s in Session.objects.filter(series__in=series_list, date__range=(week_start, week_end))
+        }
+        rosters: dict[int, list[GroupMembership]] = {}
+        for membership in GroupMembership.objects.filter(series__in=series_list).select_related(
+            "episode__patient"
+        ):
+            rosters.setdefault(membership.series_id, []).append(membership)
+        recorded = set(
+            SessionAttendee.objects.filter(session__in=existing.values())
+            .exclude(status=AttendanceStatus.SCHEDULED)
+            .values_list("session_id", flat=True)
+        )
+        created = []
+        bookings = []
         for series in series_list:
             day = week_start + datetime.timedelta(days=series.weekday)
             if day in closed or day < series.starts_on or (series.ends_on and day > series.ends_on):
                 continue
-            session, was_created = Session.objects.get_or_create(
-                series=series,
-                date=day,
-                defaults={
-                    "program": program,
-                    "session_type": series.session_type,
-                    "start_time": series.start_time,
-                    "end_time": series.end_time,
-                    "room": series.room,
-                    "created_by": by,
-                    "updated_by": by,
-                },
-            )
+            session, was_created = existing.get((series.pk, day)), False
+            if session is None:
+                session, was_created = _series_session_create(series, day, program=program, by=by)
             if was_created:
-                session.clinicians.set(series.facilitators.all())
                 created.append(session)
                 audit_record(
                     action=Action.CREATE,
@@ -93,12 +99,41 @@ def sessions_generate(*, program, week_start: datetime.date, by, request=None) -
                     obj=session,
                     detail={"series": str(series.uuid), "date": day.isoformat()},
                 )
-            if session.status == SessionStatus.SCHEDULED and not _has_recorded_attendance(session):
-                members = GroupMembership.objects.filter(series=series).select_related("episode__patient")
-                for membership in members:
-                    if _covers(membership, day) and membership.episode.status == EpisodeStatus.ACTIVE:
-                        session_book(session, membership.episode, by=by, request=request)
+            if session.status == SessionStatus.SCHEDULED and session.pk not in recorded:
+                bookings += [
+                    (session, membership.episode)
+                    for membership in rosters.get(series.pk, [])
+                    if _covers(membership, day) and membership.episode.status == EpisodeStatus.ACTIVE
+                ]
+        sessions_book(bookings, by=by, request=request)
     return created
+
+
+def _series_session_create(series: GroupSeries, day: datetime.date, *, program, by) -> tuple[Session, bool]:
+    """Create the session of `series` on `day` with the series' facilitators as its clinicians; (session,
+    True). When another request created it meanwhile (one session per series per day), (that one, False),
+    as get_or_create would."""
+    try:
+        with transaction.atomic():
+            session = Session.objects.create(
+                series=series,
+                date=day,
+                program=program,
+                session_type=series.session_type,
+                start_time=series.start_time,
+                end_time=series.end_time,
+                room=series.room,
+                created_by=by,
+                updated_by=by,
+            )
+    except IntegrityError:
+        session = Session.objects.filter(series=series, date=day).first()
+        if session is None:
+            raise
+        return session, False
+    # A new session has no clinicians yet: add() writes without first reading them back as set() does.
+    session.clinicians.add(*series.facilitators.all())
+    return session, True
 
 
 def _covers(membership: GroupMembership, day: datetime.date) -> bool:
@@ -109,22 +144,51 @@ def _has_recorded_attendance(session: Session) -> bool:
     return session.attendees.exclude(status=AttendanceStatus.SCHEDULED).exists()
 
 
-def session_book(session: Session, episode: EpisodeOfCare, *, by, request=None) -> SessionAttendee | None:
-    """Book `episode` into `session` (audited); None when already booked. Used by generation, roster
-    changes and publishing a planned week, so every booking is recorded the same way."""
-    attendee, created = SessionAttendee.objects.get_or_create(session=session, episode=episode)
-    if not created:
-        return None
-    audit_record(
-        action=Action.CREATE,
-        request=request,
-        actor=by,
-        patient=episode.patient,
-        object_type="scheduling.sessionattendee",
-        object_id=str(session.uuid),
-        detail={"session": str(session.uuid), "episode": str(episode.uuid)},
+def sessions_book(
+    bookings: Iterable[tuple[Session, EpisodeOfCare]], *, by, request=None
+) -> list[SessionAttendee]:
+    """Book each (session, episode) pair not booked yet, in order, each audited; returns the new bookings.
+    Used by generation, roster changes and publishing a planned week, so every booking is recorded the
+    same way. One read finds the pairs already booked, instead of one get_or_create per pair."""
+    bookings = list(bookings)
+    if not bookings:
+        return []
+    booked = set(
+        SessionAttendee.objects.filter(
+            session__in={session.pk for session, _ in bookings},
+            episode__in={episode.pk for _, episode in bookings},
+        ).values_list("session_id", "episode_id")
     )
-    return attendee
+    made = []
+    for session, episode in bookings:
+        if (session.pk, episode.pk) in booked:
+            continue
+        booked.add((session.pk, episode.pk))
+        try:
+            with transaction.atomic():
+                attendee = SessionAttendee.objects.create(session=session, episode=episode)
+        except IntegrityError:
+            # Booked meanwhile by another request (one booking per session and episode), as get_or_create.
+            if SessionAttendee.objects.filter(session=session, episode=episode).exists():
+                continue
+            raise
+        audit_record(
+            action=Action.CREATE,
+            request=request,
+            actor=by,
+            patient=episode.patient,
+            object_type="scheduling.sessionattendee",
+            object_id=str(session.uuid),
+            detail={"session": str(session.uuid), "episode": str(episode.uuid)},
+        )
+        made.append(attendee)
+    return made
+
+
+def session_book(session: Session, episode: EpisodeOfCare, *, by, request=None) -> SessionAttendee | None:
+    """Book `episode` into `session` (audited); None when already booked."""
+    made = sessions_book([(session, episode)], by=by, request=request)
+    return made[0] if made else None
 
 
 # --- Roster changes ------------------------------------------------------------------------------------
@@ -161,8 +225,7 @@ def roster_change(
             if episode.track_id is not None and episode.track_id != series.track_id:
                 raise ValidationError(_("This person is on another track; only the group's track can join."))
             membership = GroupMembership.objects.create(series=series, episode=episode, starts_on=effective)
-            for session in later_sessions:
-                session_book(session, episode, by=by, request=request)
+            sessions_book([(session, episode) for session in later_sessions], by=by, request=request)
         else:
             if not current:
                 raise ValidationError(_("This person is not on the group's roster on that date."))

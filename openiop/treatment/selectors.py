@@ -131,7 +131,7 @@ def signatures_of(plan: TreatmentPlan) -> dict[str, PlanSignature]:
     return {
         s.role: s
         for s in PlanSignature.objects.filter(plan=plan, voided_at__isnull=True).select_related(
-            "signer", "witnessed_by"
+            "signer", "witnessed_by__staff_profile"
         )
     }
 

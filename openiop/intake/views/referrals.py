@@ -189,8 +189,8 @@ def _render_detail(request, referral: Referral, *, matches=None, **forms):
         matches = list(referral_possible_patients(referral)) if referral.patient_id is None else []
     context = {
         "referral": referral,
-        "events": referral.events.select_related("by"),
-        "documents": referral.documents.select_related("uploaded_by"),
+        "events": referral.events.select_related("by__staff_profile"),
+        "documents": referral.documents.select_related("uploaded_by__staff_profile"),
         "hours_to_contact": hours_to_first_contact(referral),
         "days_to_admission": days_to_admission(referral),
         "self_check_answers": _answers(referral.self_check),

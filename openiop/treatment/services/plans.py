@@ -192,35 +192,41 @@ def plan_new_version(*, plan: TreatmentPlan, by, request=None) -> TreatmentPlan:
     with transaction.atomic():
         plan = _lock(plan)
         _require(plan, PlanStatus.ACTIVE)
-        episode = EpisodeOfCare.objects.select_for_update().get(pk=plan.episode_id)
-        if episode.status != EpisodeStatus.ACTIVE:
-            raise ValidationError(_("The episode is no longer active: its plan cannot change."))
-        _refuse_second_open_version(episode)
-        content = plan_content(plan)
-        responsible = plan.responsible_clinician
-        if not CareTeamMember.objects.filter(episode=episode, user=responsible).exists():
-            responsible = _primary_clinician(episode) or by
-        draft = TreatmentPlan.objects.create(
-            episode=episode,
-            number=_next_number(episode),
-            based_on=plan,
-            responsible_clinician=responsible,
-            strengths=plan.strengths,
-            discharge_criteria=plan.discharge_criteria,
-            review_interval_days=plan.review_interval_days,
-            created_by=by,
-            updated_by=by,
-        )
-        _write_items(draft, content)
-        DraftRevision.objects.create(plan=draft, revision=1, content=core.to_dict(content), saved_by=by)
-        audit_record(
-            action=Action.CREATE,
-            request=request,
-            actor=by,
-            patient=plan.episode.patient,
-            obj=draft,
-            detail={"version": draft.number, "based_on": str(plan.uuid)},
-        )
+        return _new_version_of_locked(plan, by=by, request=request)
+
+
+def _new_version_of_locked(plan: TreatmentPlan, *, by, request) -> TreatmentPlan:
+    """plan_new_version's work on an active plan its caller has locked (_lock) in the current transaction:
+    a review asking for revision already holds the lock, and need not read the plan again."""
+    episode = EpisodeOfCare.objects.select_for_update().get(pk=plan.episode_id)
+    if episode.status != EpisodeStatus.ACTIVE:
+        raise ValidationError(_("The episode is no longer active: its plan cannot change."))
+    _refuse_second_open_version(episode)
+    content = plan_content(plan)
+    responsible = plan.responsible_clinician
+    if not CareTeamMember.objects.filter(episode=episode, user=responsible).exists():
+        responsible = _primary_clinician(episode) or by
+    draft = TreatmentPlan.objects.create(
+        episode=episode,
+        number=_next_number(episode),
+        based_on=plan,
+        responsible_clinician=responsible,
+        strengths=plan.strengths,
+        discharge_criteria=plan.discharge_criteria,
+        review_interval_days=plan.review_interval_days,
+        created_by=by,
+        updated_by=by,
+    )
+    _write_items(draft, content)
+    DraftRevision.objects.create(plan=draft, revision=1, content=core.to_dict(content), saved_by=by)
+    audit_record(
+        action=Action.CREATE,
+        request=request,
+        actor=by,
+        patient=plan.episode.patient,
+        obj=draft,
+        detail={"version": draft.number, "based_on": str(plan.uuid)},
+    )
     return draft
 
 
@@ -330,7 +336,10 @@ def plan_draft_save(
 def _stale(current: TreatmentPlan, *, started_from: int) -> StaleRevision:
     base = DraftRevision.objects.filter(plan=current, revision=started_from).first()
     latest = (
-        DraftRevision.objects.filter(plan=current).select_related("saved_by").order_by("-revision").first()
+        DraftRevision.objects.filter(plan=current)
+        .select_related("saved_by__staff_profile")
+        .order_by("-revision")
+        .first()
     )
     changes = diff_plans(core.from_dict(base.content), plan_content(current)) if base else []
     return StaleRevision(

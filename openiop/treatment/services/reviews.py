@@ -24,7 +24,7 @@ from ..models import (
     ReviewStatus,
     TreatmentPlan,
 )
-from .plans import _lock, _primary_clinician, _require, plan_new_version
+from .plans import _lock, _new_version_of_locked, _primary_clinician, _require
 
 # Days to complete a review raised by a trigger. Deterioration and step-up are urgent (within 2 days);
 # no measurable progress within a week.
@@ -185,7 +185,7 @@ def plan_review_record(
         if outcome == ReviewOutcome.REVISE:
             draft = TreatmentPlan.objects.open().filter(episode=plan.episode).first()
             if draft is None:
-                draft = plan_new_version(plan=plan, by=by, request=request)
+                draft = _new_version_of_locked(plan, by=by, request=request)
             review.resulting_plan = draft
             review.save(update_fields=["resulting_plan"])
     return review
