@@ -1,26 +1,28 @@
 """Who may see and change patients. Chart access follows the care team; program leads see their programs."""
 
 import rules
-from django.utils import timezone
 
 from openiop.core.predicates import is_auditor, is_clinical_staff, is_director, is_intake_coordinator
 
-from .models import BreakGlassAccess, CareTeamMember, EpisodeOfCare
+from .chart_access import has_break_glass_open, is_in_patient_program, is_on_care_team
+
+# The three facts every app's chart permissions rest on are remembered on the request's user object
+# (chart_access.py): a chart's panels ask them up to twenty times a page.
 
 
 @rules.predicate
 def on_care_team(user, patient) -> bool:
-    return CareTeamMember.objects.filter(episode__patient=patient, user=user).exists()
+    return is_on_care_team(user, patient)
 
 
 @rules.predicate
 def in_patient_program(user, patient) -> bool:
-    return EpisodeOfCare.objects.filter(patient=patient, program__staff_profiles__user=user).exists()
+    return is_in_patient_program(user, patient)
 
 
 @rules.predicate
 def has_open_break_glass(user, patient) -> bool:
-    return BreakGlassAccess.objects.filter(user=user, patient=patient, expires_at__gt=timezone.now()).exists()
+    return has_break_glass_open(user, patient)
 
 
 @rules.predicate

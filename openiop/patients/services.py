@@ -11,6 +11,7 @@ from django.utils import timezone
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 
+from .chart_access import chart_access_forget
 from .models import BreakGlassAccess, EpisodeOfCare, EpisodeStatus, Patient
 
 RECORD_NUMBER_PREFIX = "OI"
@@ -106,6 +107,8 @@ def break_glass_open(*, user, patient: Patient, reason: str, request=None) -> Br
             obj=access,
             detail={"expires_at": access.expires_at.isoformat()},
         )
+    # The chart this request redirects to, or any check after this one, must see the new access.
+    chart_access_forget(user, getattr(request, "user", None))
     return access
 
 

@@ -2,13 +2,13 @@
 
 The chart has already checked access (reading plans follows the chart) and audited the view."""
 
-from .models import KIND_SLUGS, PlanKind
-from .selectors import WRITE, plan_state
+from .models import KIND_SLUGS
+from .selectors import WRITE, plan_states
 
 
 def chart_panel(request, patient, episode) -> dict | None:
     may_write = request.user.has_perm("safety.write_plans") and request.user.has_perm(WRITE, patient)
-    states = [plan_state(patient, kind) for kind in PlanKind]
+    states = plan_states(patient)
     return {
         "patient": patient,
         "plans": [(state, KIND_SLUGS[state.kind]) for state in states],

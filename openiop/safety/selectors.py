@@ -111,9 +111,24 @@ def plan_state(patient: Patient, kind: str) -> PlanState:
     plans = list(
         Plan.objects.of(patient, kind).select_related("created_by", "updated_by").order_by("-number")
     )
+    review = ReviewRequest.objects.filter(patient=patient, kind=kind, resolved_at__isnull=True).first()
+    return _state(kind, plans, review)
+
+
+def plan_states(patient: Patient) -> list[PlanState]:
+    """`plan_state` of every kind, in PlanKind order, in two queries (the chart's panel shows them all)."""
+    plans = list(
+        Plan.objects.filter(patient=patient).select_related("created_by", "updated_by").order_by("-number")
+    )
+    # At most one open review per patient and kind (constraint safety_one_open_review_per_kind).
+    reviews = {r.kind: r for r in ReviewRequest.objects.filter(patient=patient, resolved_at__isnull=True)}
+    return [_state(kind, [p for p in plans if p.kind == kind], reviews.get(kind)) for kind in PlanKind]
+
+
+def _state(kind: str, plans: list[Plan], review: ReviewRequest | None) -> PlanState:
+    """Plans of one kind, newest version first -> where the plan stands."""
     current = next((p for p in plans if p.status == PlanStatus.SIGNED), None)
     draft = next((p for p in plans if p.status == PlanStatus.DRAFT), None)
-    review = ReviewRequest.objects.filter(patient=patient, kind=kind, resolved_at__isnull=True).first()
     return PlanState(kind=kind, current=current, draft=draft, review=review, versions=len(plans))
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from openiop.accounts.models import Role
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
+from openiop.patients.chart_access import chart_access_forget
 from openiop.patients.models import CareTeamMember, CareTeamRole, EpisodeOfCare, EpisodeStatus
 from openiop.programs.models import Track
 
@@ -114,9 +115,13 @@ def episode_admit(
         episode.admitted_on = admitted_on
         episode.updated_by = by
         episode.save()
-        _set_team_member(episode, primary_clinician, CareTeamRole.PRIMARY_CLINICIAN, replace=True)
+        # The team as it stands, read once for both roles rather than once per role (issue 10).
+        team = set(CareTeamMember.objects.filter(episode=episode).values_list("role", "user_id"))
+        _set_team_member(
+            episode, primary_clinician, CareTeamRole.PRIMARY_CLINICIAN, by=by, replace=True, team=team
+        )
         if psychiatrist is not None:
-            _set_team_member(episode, psychiatrist, CareTeamRole.PSYCHIATRIST, replace=True)
+            _set_team_member(episode, psychiatrist, CareTeamRole.PSYCHIATRIST, by=by, replace=True, team=team)
         for kind, days, owner in (
             (DueItemKind.BASELINE_MEASURES, program.baseline_measures_due_days, primary_clinician),
             (DueItemKind.INITIAL_TREATMENT_PLAN, program.initial_plan_due_days, primary_clinician),
@@ -166,10 +171,17 @@ def episode_admit(
     return episode
 
 
-def _set_team_member(episode, user, role, *, replace: bool) -> None:
+def _set_team_member(episode, user, role, *, by, replace: bool, team: set[tuple[str, int]]) -> None:
+    """Put `user` on the episode's care team in `role` unless there already; `team` holds the (role, user
+    id) pairs read under the episode's lock, so two admissions cannot both add the member."""
     if replace:
         CareTeamMember.objects.filter(episode=episode, role=role).exclude(user=user).delete()
-    CareTeamMember.objects.get_or_create(episode=episode, user=user, role=role)
+    if (role, user.pk) not in team:
+        CareTeamMember.objects.create(episode=episode, user=user, role=role)
+        team.add((role, user.pk))
+    # Chart access follows the care team: checks later in this request must see the new team, whether the
+    # acting user added themselves or was replaced (patients/chart_access.py).
+    chart_access_forget(user, by)
 
 
 def waitlist_add(

@@ -74,3 +74,26 @@ def test_list_queries_do_not_grow_with_the_number_of_patients(
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("patients:list"))
+
+
+def test_a_patient_with_several_episodes_in_my_programs_is_listed_once(world, client_for):
+    import datetime
+
+    from openiop.patients.models import EpisodeOfCare
+
+    EpisodeOfCare.objects.create(
+        patient=world.patient_a,
+        program=world.program_a,
+        status=EpisodeStatus.DISCHARGED,
+        referred_on=datetime.date(2025, 1, 6),
+        admitted_on=datetime.date(2025, 1, 13),
+    )
+    EpisodeOfCare.objects.create(
+        patient=world.patient_c,
+        program=world.program_a,
+        status=EpisodeStatus.REFERRAL,
+        referred_on=datetime.date(2026, 10, 1),
+    )
+    response = client_for(world.dana).get(reverse("patients:list"))
+    assert names(response) == ["Avery Synthetic", "Blake Synthetic", "Casey Synthetic"]
+    assert response.context["page_obj"].paginator.count == 3
