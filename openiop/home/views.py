@@ -9,11 +9,11 @@ from openiop.audit.services import audit_record
 from openiop.core.access import policy, refuse
 from openiop.core.panels import MY_DAY, panels_of
 from openiop.intake.selectors_admissions import open_due_items_owned_by
-from openiop.patients.models import CareTeamMember, EpisodeStatus, Patient
-from openiop.patients.selectors import break_glass_awaiting_review, current_episode, with_episodes
+from openiop.patients.selectors import break_glass_awaiting_review
 from openiop.programs.models import Track
 
 from .models import Task
+from .selectors import caseload_of
 from .services import task_complete
 
 
@@ -45,13 +45,7 @@ def my_day(request):
     )
     tracks_today = sorted(tracks_today.meeting_on(today), key=lambda t: (t.start_time, t.program.name))
     tasks = list(Task.objects.open().for_user(user).select_related("patient").order_by("due_on"))
-    caseload_ids = CareTeamMember.objects.filter(
-        user=user, episode__status__in=[EpisodeStatus.ACTIVE, EpisodeStatus.WAITLIST, EpisodeStatus.REFERRAL]
-    ).values("episode__patient")
-    caseload = [
-        (patient, current_episode(patient))
-        for patient in with_episodes(Patient.objects.filter(id__in=caseload_ids))
-    ]
+    caseload = caseload_of(user)
     due_items = list(open_due_items_owned_by(user))
     reviews = (
         list(break_glass_awaiting_review(user)) if user.has_perm("patients.review_break_glass_queue") else []

@@ -5,10 +5,9 @@ from openiop.core.panels import CHART, MY_DAY, Panel, register
 
 from . import timeliness
 from .selectors import (
-    awaiting_cosignature_of,
     group_sessions_to_document,
     patient_note_rows,
-    unsigned_of_author,
+    unsigned_and_awaiting_cosignature,
 )
 
 RECENT = 8
@@ -33,12 +32,12 @@ def my_day_context(request):
     user = request.user
     if not user.has_perm("notes.use"):
         return None
-    unsigned = unsigned_of_author(user)
+    unsigned, awaiting = unsigned_and_awaiting_cosignature(user)
     return {
         "unsigned": unsigned,
         "over_24h": sum(1 for row in unsigned if row.age == timeliness.Age.OVER_24H),
         "over_72h": sum(1 for row in unsigned if row.age == timeliness.Age.OVER_72H),
-        "awaiting": awaiting_cosignature_of(user),
+        "awaiting": awaiting,
         "to_document": list(group_sessions_to_document(user)),
         "directed_programs": _directed_programs(user),
     }

@@ -4,6 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from openiop.core import widgets
+
 from .models import AttendanceStatus
 from .services import attendance_minutes
 
@@ -69,12 +71,17 @@ class AttendanceRowForm(forms.Form):
     """One booked person's row. `episode` (a UUID) ties the row to its booking, never the row's position:
     a roster changed between showing and saving the screen must not record one person as another."""
 
-    episode = forms.UUIDField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(label=_("Attendance"), choices=AttendanceStatus.choices)
+    # Python-rendered widgets (core/widgets.py): the same HTML, without a template per widget, because a
+    # group's screen has four of them a row.
+    episode = forms.UUIDField(widget=widgets.HiddenInput)
+    status = forms.ChoiceField(label=_("Attendance"), choices=AttendanceStatus.choices, widget=widgets.Select)
     minutes_attended = forms.IntegerField(
-        label=_("Minutes attended"), min_value=0, required=False, widget=forms.NumberInput(attrs={"size": 4})
+        label=_("Minutes attended"),
+        min_value=0,
+        required=False,
+        widget=widgets.NumberInput(attrs={"size": 4}),
     )
-    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False, widget=widgets.TextInput)
 
     def __init__(self, *args, length: int, **kwargs):
         super().__init__(*args, **kwargs)
