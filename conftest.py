@@ -209,6 +209,9 @@ ZEAL_STRICT = (
     "openiop/reminders/",
     "openiop/skills/",
     "openiop/transitions/",
+    "openiop/intake/",
+    "openiop/portal/",
+    "openiop/demo/",
     "openiop/core/tests/test_n_plus_one_detection.py",
     "openiop/core/tests/test_query_counts_by_size.py",
 )

@@ -8,7 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import LevelOfCare, Urgency
-from .selectors_admissions import program_clinicians, program_psychiatrists, tracks_with_census
+from .selectors_admissions import (
+    admission_staff_among,
+    program_clinicians,
+    program_psychiatrists,
+    tracks_with_census,
+)
 from .services.admissions import STEP_DOWN_FROM_LEVELS
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -30,8 +35,34 @@ class TrackChoiceField(forms.ModelChoiceField):
 
 
 class StaffChoiceField(forms.ModelChoiceField):
+    """A staff member by uuid. When the form sets `choose_from` (the eligible users among the submitted
+    values, fetched once for all its staff fields), cleaning looks the value up there, not in a query."""
+
+    choose_from: dict | None = None
+
     def label_from_instance(self, user):
         return user.display_name
+
+    def key_of(self, value):
+        """The value as the model field holds it; an unparsable one raises the model field's own
+        ValidationError, as `queryset.get()` would in `ModelChoiceField.to_python`."""
+        if isinstance(value, self.queryset.model):
+            value = getattr(value, self.to_field_name)
+        return self.queryset.model._meta.get_field(self.to_field_name).to_python(value)
+
+    def to_python(self, value):
+        if self.choose_from is None:
+            return super().to_python(value)
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        try:
+            return self.choose_from[self.key_of(value)]
+        except (KeyError, TypeError):
+            # The message and code of ModelChoiceField.to_python.
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            ) from None
 
 
 class AdmissionForm(forms.Form):
@@ -62,12 +93,29 @@ class AdmissionForm(forms.Form):
         self.fields["track"].queryset = tracks_with_census(program)
         self.fields["primary_clinician"].queryset = program_clinicians(program)
         self.fields["psychiatrist"].queryset = program_psychiatrists(program)
+        if self.is_bound:
+            self._resolve_staff(program)
         self.fields["admitted_on"].initial = timezone.localdate()
         self.fields["track"].initial = episode.track.uuid if episode.track_id else None
         members = {m.role: m.user for m in episode.care_team_members.select_related("user")}
         for role in ("primary_clinician", "psychiatrist"):
             if role in members:
                 self.fields[role].initial = members[role].uuid
+
+    def _resolve_staff(self, program):
+        """Look up both submitted staff members in one query; each field then validates against it."""
+        keys = []
+        for name in ("primary_clinician", "psychiatrist"):
+            value = self[name].data
+            if value in self.fields[name].empty_values:
+                continue
+            try:
+                keys.append(self.fields[name].key_of(value))
+            except (ValidationError, TypeError):
+                continue  # the field reports it when it is cleaned
+        clinicians, psychiatrists = admission_staff_among(program, keys)
+        self.fields["primary_clinician"].choose_from = clinicians
+        self.fields["psychiatrist"].choose_from = psychiatrists
 
 
 class WaitlistForm(forms.Form):

@@ -67,6 +67,15 @@ def program_psychiatrists(program):
     return program_clinicians(program).filter(role=Role.PSYCHIATRIST)
 
 
+def admission_staff_among(program, uuids) -> tuple[dict, dict]:
+    """Who among `uuids` may be the primary clinician (as `program_clinicians`) and who may be the
+    psychiatrist (as `program_psychiatrists`), each by uuid, from one query: the admission form's two staff
+    fields resolve from it instead of running a `get()` each (issue 10)."""
+    clinicians = {user.uuid: user for user in program_clinicians(program).filter(uuid__in=uuids)}
+    psychiatrists = {key: user for key, user in clinicians.items() if user.role == Role.PSYCHIATRIST}
+    return clinicians, psychiatrists
+
+
 def latest_assessment(patient) -> LevelOfCareAssessment | None:
     return (
         LevelOfCareAssessment.objects.filter(patient=patient)

@@ -26,9 +26,9 @@ from openiop.core.access import policy
 from openiop.core.pdf import pdf_response
 from openiop.measures.selectors import due_questionnaires
 from openiop.patients.models import EpisodeStatus, Patient
-from openiop.safety.models import KIND_SLUGS, PlanKind
+from openiop.safety.models import KIND_SLUGS
 from openiop.safety.pdf import render_pocket_pdf
-from openiop.safety.selectors import kind_of_slug, plan_state, rendered
+from openiop.safety.selectors import current_plans, kind_of_slug, plan_state, rendered
 from openiop.scheduling import calendars
 from openiop.scheduling.models import AttendanceStatus, SessionAttendee, SessionStatus
 from openiop.skills.models import Homework
@@ -269,11 +269,7 @@ def plan(request):
 def safety(request):
     """The current signed safety and relapse-prevention plans (drafts are the team's, not shown)."""
     patient = portal_patient(request, page="safety")
-    shown = []
-    for kind in PlanKind:
-        current = plan_state(patient, kind).current
-        if current is not None:
-            shown.append((rendered(current), KIND_SLUGS[kind]))
+    shown = [(rendered(current), KIND_SLUGS[current.kind]) for current in current_plans(patient)]
     return render(request, "portal/pages/safety.html", {"patient": patient, "shown_plans": shown})
 
 

@@ -1,15 +1,21 @@
 """Admission: the form, the service's rules, the due items it creates, and who may admit."""
 
 import datetime
+import uuid
 
 import pytest
+from django import forms
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import make_patient, make_user
-from openiop.accounts.models import Role
+from openiop.accounts.models import Role, User
 from openiop.audit.models import Action, AuditEvent, Outcome
+from openiop.intake.forms_admissions import AdmissionForm
 from openiop.intake.models import Direction, DueItem, DueItemKind, LevelOfCareAssessment, LevelTransition
+from openiop.intake.selectors_admissions import program_clinicians, program_psychiatrists
 from openiop.patients.models import CareTeamRole, EpisodeStatus
 
 REFERRED_ON = datetime.date(2026, 9, 1)
@@ -183,6 +189,63 @@ def test_the_primary_clinician_must_be_of_the_program(world, client_for):
     )
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
+
+
+class _ReferenceStaffForm(forms.Form):
+    """The admission form's staff fields as plain ModelChoiceFields, one get() each: the behaviour the
+    single-query lookup of AdmissionForm must keep."""
+
+    primary_clinician = forms.ModelChoiceField(queryset=None, to_field_name="uuid")
+    psychiatrist = forms.ModelChoiceField(queryset=None, to_field_name="uuid", required=False)
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["primary_clinician"].queryset = program_clinicians(program)
+        self.fields["psychiatrist"].queryset = program_psychiatrists(program)
+
+
+STAFF_CASES = {
+    "both of the program": ("alice", "paul"),
+    "a psychiatrist may be primary clinician": ("paul", "paul"),
+    "no psychiatrist yet": ("alice", ""),
+    "a clinician is not a psychiatrist": ("alice", "alice"),
+    "a clinician of another program": ("charlie", "paul"),
+    "a program director": ("dana", "paul"),
+    "an inactive clinician": ("ines", "paul"),
+    "no primary clinician": ("", "paul"),
+    "an unknown uuid": (str(uuid.uuid4()), str(uuid.uuid4())),
+    "not a uuid": ("not-a-uuid", "12"),
+    "a null character": ("a\x00b", "paul"),
+}
+
+
+@pytest.mark.parametrize(("primary", "psychiatrist"), STAFF_CASES.values(), ids=STAFF_CASES.keys())
+def test_the_staff_fields_validate_as_plain_model_choice_fields(world, primary, psychiatrist):
+    make_user("ines", Role.CLINICIAN, programs=[world.program_a], is_active=False)
+    people = {u.username: str(u.uuid) for u in User.objects.all()}
+    data = admission_data(
+        world,
+        primary_clinician=people.get(primary, primary),
+        psychiatrist=people.get(psychiatrist, psychiatrist),
+    )
+    episode = referred_patient(world).episodes.get()
+    form = AdmissionForm(data, episode=episode)
+    reference = _ReferenceStaffForm(data, program=world.program_a)
+    form.is_valid(), reference.is_valid()
+    for name in ("primary_clinician", "psychiatrist"):
+        assert form.errors.get(name) == reference.errors.get(name)
+        assert form.cleaned_data.get(name) == reference.cleaned_data.get(name)
+
+
+def test_the_staff_fields_are_looked_up_in_one_query(world):
+    episode = referred_patient(world).episodes.get()
+    with CaptureQueriesContext(connection) as queries:
+        form = AdmissionForm(admission_data(world), episode=episode)
+        assert form.is_valid(), form.errors
+    user_queries = [q["sql"] for q in queries if f'FROM "{User._meta.db_table}"' in q["sql"]]
+    assert len(user_queries) == 1, user_queries
+    assert form.cleaned_data["primary_clinician"] == world.alice
+    assert form.cleaned_data["psychiatrist"] == world.paul
 
 
 def test_an_active_episode_cannot_be_admitted_again(world, client_for):

@@ -1,7 +1,7 @@
 """`plan_states` (the chart panel's two-query read) says what `plan_state` says for every kind."""
 
 from openiop.safety.models import PlanKind
-from openiop.safety.selectors import plan_state, plan_states
+from openiop.safety.selectors import current_plans, plan_state, plan_states, rendered
 from openiop.safety.services import plan_create, plan_revise, safety_plan_review_request
 
 from .factories import signed_plan
@@ -24,3 +24,15 @@ def test_every_kind_reads_the_same_in_one_batch_as_one_by_one(world, django_asse
         assert batch == one_by_one
     assert [s.versions for s in plan_states(world.patient_a)] == [2, 1]
     assert plan_states(world.patient_a)[0].review is not None
+
+
+def test_current_plans_are_the_signed_versions_with_their_signatures(world, django_assert_num_queries):
+    relapse = signed_plan(world.patient_a, world.alice, kind=PlanKind.RELAPSE_PREVENTION)
+    safety = signed_plan(world.patient_a, world.alice)
+    plan_revise(plan=safety, by=world.alice)  # the open draft is not current; the signed version stays
+    with django_assert_num_queries(3):
+        shown = [rendered(plan) for plan in current_plans(world.patient_a)]
+    assert [r.plan for r in shown] == [plan_state(world.patient_a, kind).current for kind in PlanKind]
+    assert [r.plan for r in shown] == [safety, relapse]
+    assert all(r.signatures for r in shown)
+    assert current_plans(world.patient_b) == []
