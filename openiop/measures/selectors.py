@@ -150,7 +150,11 @@ def patient_administrations(patient: Patient) -> list[Administration]:
 
 
 def recent_administrations(patient: Patient, limit: int = 5) -> list[Administration]:
-    return patient_administrations(patient)[:limit]
+    """The patient's latest `limit` administrations, newest first, those entered in error included (the
+    chart's "Latest" card). Limited in SQL and without relations: the card shows only the row's own fields."""
+    return list(
+        Administration.objects.filter(patient=patient).order_by("-completed_on", "-created_at")[:limit]
+    )
 
 
 def instrument_title(code: str, language: str = "en") -> str:
@@ -200,6 +204,9 @@ def due_for_episodes(episodes: Iterable[EpisodeOfCare], today: datetime.date) ->
     rows = (
         Administration.objects.in_use()
         .filter(episode__in=episodes)
+        # Not the model's ordering, which starts with the patient and so joins and sorts by their name:
+        # within an episode and instrument the days come in the same order.
+        .order_by("completed_on", "created_at")
         .values_list("episode_id", "instrument_code", "completed_on")
     )
     for episode_id, code, day in rows:

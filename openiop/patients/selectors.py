@@ -8,7 +8,7 @@ from openiop.audit.services import audit_record
 from openiop.core.access import refuse
 
 from .chart_access import has_break_glass_open
-from .models import BreakGlassAccess, CareTeamMember, EpisodeOfCare, Patient
+from .models import BreakGlassAccess, CareTeamMember, CareTeamRole, EpisodeOfCare, Patient
 
 
 class BreakGlassRequired(Exception):
@@ -55,6 +55,25 @@ def with_episodes(patients: QuerySet[Patient]) -> QuerySet[Patient]:
             queryset=EpisodeOfCare.objects.select_related("program", "track").prefetch_related(
                 Prefetch(
                     "care_team_members", queryset=CareTeamMember.objects.select_related("user__staff_profile")
+                )
+            ),
+        )
+    )
+
+
+def with_list_episodes(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    """Prefetch what the patient list's rows show: episodes with program and track, and of each care team
+    only the primary clinician (`episode.primary_clinicians`, at most one), not the whole team."""
+    return patients.prefetch_related(
+        Prefetch(
+            "episodes",
+            queryset=EpisodeOfCare.objects.select_related("program", "track").prefetch_related(
+                Prefetch(
+                    "care_team_members",
+                    queryset=CareTeamMember.objects.filter(
+                        role=CareTeamRole.PRIMARY_CLINICIAN
+                    ).select_related("user__staff_profile"),
+                    to_attr="primary_clinicians",
                 )
             ),
         )
@@ -144,8 +163,9 @@ def open_break_glass(user, patient) -> BreakGlassAccess | None:
 
 def break_glass_awaiting_review(user) -> QuerySet[BreakGlassAccess]:
     """Emergency accesses the user should review: their programs' (directors) or all (auditors)."""
+    # my day names who opened the chart with their credentials (display_name): the profile comes along.
     accesses = BreakGlassAccess.objects.filter(review=BreakGlassAccess.Review.PENDING).select_related(
-        "user", "patient"
+        "user__staff_profile", "patient"
     )
     if user.role == "auditor":
         return accesses

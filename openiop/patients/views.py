@@ -19,7 +19,7 @@ from .selectors import (
     open_break_glass,
     patient_census,
     patient_for_user,
-    with_episodes,
+    with_list_episodes,
 )
 from .services import break_glass_open, break_glass_review, patient_create
 
@@ -40,7 +40,7 @@ def patient_list(request):
         status=filters.get("status", ""),
         clinician_uuid=filters.get("clinician"),
     )
-    page = Paginator(with_episodes(patients), PAGE_SIZE)
+    page = Paginator(with_list_episodes(patients), PAGE_SIZE)
     page_obj = page.get_page(request.GET.get("page"))
     rows = [(patient, current_episode(patient)) for patient in page_obj.object_list]
     audit_record(

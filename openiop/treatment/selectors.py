@@ -311,19 +311,27 @@ def awaiting_signature_of(user) -> list[TreatmentPlan]:
     team (psychiatrists and credentialed staff)."""
     from .rules import has_physician_credentials
 
-    plans = (
+    plans = list(
         TreatmentPlan.objects.filter(
             status=PlanStatus.AWAITING_SIGNATURES, episode__care_team_members__user=user
         )
         .select_related("episode__patient")
+        # The signatures in force of every plan in one query, not one query per plan.
+        .prefetch_related(
+            Prefetch(
+                "signatures",
+                queryset=PlanSignature.objects.filter(voided_at__isnull=True),
+                to_attr="signatures_in_force",
+            )
+        )
         .distinct()
     )
+    if not plans:
+        return []  # no version awaits anyone: the user's credentials need not be read
     physician = has_physician_credentials(user)
     result = []
     for plan in plans:
-        signed = {
-            s.role: s.signer_id for s in PlanSignature.objects.filter(plan=plan, voided_at__isnull=True)
-        }
+        signed = {s.role: s.signer_id for s in plan.signatures_in_force}
         mine = SignatureRole.CLINICIAN not in signed and plan.responsible_clinician_id == user.pk
         mine = mine or (
             physician

@@ -97,3 +97,26 @@ def test_a_patient_with_several_episodes_in_my_programs_is_listed_once(world, cl
     response = client_for(world.dana).get(reverse("patients:list"))
     assert names(response) == ["Avery Synthetic", "Blake Synthetic", "Casey Synthetic"]
     assert response.context["page_obj"].paginator.count == 3
+
+
+def test_list_rows_load_only_the_primary_clinician_of_each_care_team(world):
+    from openiop.patients.models import Patient
+    from openiop.patients.selectors import current_episode, with_episodes, with_list_episodes
+
+    patients = Patient.objects.filter(pk__in=[world.patient_a.pk, world.patient_b.pk]).order_by("pk")
+    listed = list(with_list_episodes(patients))
+    full = list(with_episodes(patients))
+    for row, whole in zip(listed, full, strict=True):
+        episode, whole_episode = current_episode(row), current_episode(whole)
+        assert episode.pk == whole_episode.pk
+        expected = [m.user.pk for m in whole_episode.care_team_members.all() if m.role == "primary_clinician"]
+        assert [m.user.pk for m in episode.primary_clinicians] == expected
+    # patient_a's team also has paul, the psychiatrist: not loaded for the list.
+    assert [m.user for m in current_episode(listed[0]).primary_clinicians] == [world.alice]
+
+
+def test_the_list_names_the_primary_clinician_not_the_rest_of_the_team(world, client_for):
+    body = client_for(world.alice).get(reverse("patients:list"), {"q": "Avery"}).content.decode()
+    row = body.split("Avery Synthetic", 1)[1].split("</tr>", 1)[0]
+    assert world.alice.display_name in row
+    assert world.paul.display_name not in row
