@@ -13,9 +13,10 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from openiop.accounts.models import StaffProfile, User
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.core.access import refuse
@@ -171,43 +172,47 @@ def program_for_outcomes(request, program_uuid) -> OutcomeView:
 
 
 def discharge_reason(episode: EpisodeOfCare, transitions: list[LevelTransition]) -> str | None:
+    """Why the episode ended (the rule is `reason_of_discharge`), read from the episode's models."""
+    record = None
+    if episode.discharged_on is not None:  # an episode in treatment has no reason: its record is not read
+        try:
+            record = episode.discharge
+        except ObjectDoesNotExist:
+            pass
+    return reason_of_discharge(
+        discharged_on=episode.discharged_on,
+        record_status=record.status if record is not None else None,
+        record_reason=record.reason if record is not None else None,
+        moves=[(t.from_level, t.to_level, t.direction) for t in transitions],
+    )
+
+
+def reason_of_discharge(
+    *,
+    discharged_on: datetime.date | None,
+    record_status: str | None,
+    record_reason: str | None,
+    moves: list[tuple[str, str, str]],
+) -> str | None:
     """Why the episode ended, as far as the record says. The closed discharge record (openiop.discharge)
     says it when there is one; otherwise (episodes ended before that record existed, or ended directly by a
     change of level out of the IOP, e.g. an immediate hospitalisation) the last transition out of the IOP
-    says stepped up / stepped down; anything else counts as "reason not recorded"."""
-    if episode.discharged_on is None:
+    says stepped up / stepped down; anything else counts as "reason not recorded".
+
+    Plain values in (`moves`: the episode's (from_level, to_level, direction) in date order), so the
+    outcomes page can read them without building model instances."""
+    if discharged_on is None:
         return None
-    try:
-        record = episode.discharge
-    except ObjectDoesNotExist:
-        record = None
-    if record is not None and record.status == "closed":
-        return record.reason
+    if record_status == "closed":
+        return record_reason
     leaving = [
-        t
-        for t in transitions
-        if t.from_level == LevelOfCare.INTENSIVE_OUTPATIENT and t.to_level != LevelOfCare.INTENSIVE_OUTPATIENT
+        direction
+        for from_level, to_level, direction in moves
+        if from_level == LevelOfCare.INTENSIVE_OUTPATIENT and to_level != LevelOfCare.INTENSIVE_OUTPATIENT
     ]
     if not leaving:
         return None
-    return {Direction.STEP_UP: "stepped_up", Direction.STEP_DOWN: "stepped_down"}.get(leaving[-1].direction)
-
-
-EPISODE_FIELDS = (
-    "uuid",
-    "admitted_on",
-    "discharged_on",
-    "track__name",
-    "discharge__status",
-    "discharge__reason",
-)
-PRIMARY_FIELDS = (
-    "episode",
-    "user__username",
-    "user__first_name",
-    "user__last_name",
-    "user__staff_profile__credentials",
-)
+    return {Direction.STEP_UP: "stepped_up", Direction.STEP_DOWN: "stepped_down"}.get(leaving[-1])
 
 
 def outcome_records(
@@ -225,33 +230,54 @@ def outcome_records(
     ).exclude(discharged_on__lt=start)
     if view.scope == SCOPE_CASELOAD:
         episodes = episodes.filter(care_team_members__user=user).distinct()
-    # Only the columns a record reads (below, discharge_reason and _clinician_labels): a program's period at
-    # size M holds hundreds of episodes, and building every column of the episode, track, discharge, care
-    # team member, user and profile rows was most of this page's time (the query count is the same).
-    episodes = (
-        episodes.select_related("track", "discharge")
-        .only(*EPISODE_FIELDS)
-        .prefetch_related(
-            Prefetch(
-                "care_team_members",
-                queryset=CareTeamMember.objects.filter(role=CareTeamRole.PRIMARY_CLINICIAN)
-                .select_related("user__staff_profile")
-                .only(*PRIMARY_FIELDS),
-                to_attr="primaries",
-            ),
-            Prefetch(
-                "level_transitions",
-                queryset=LevelTransition.objects.order_by("on", "created_at"),
-                to_attr="moves",
-            ),
+    # Plain rows, not model instances, and the episode filter as a subquery rather than a list of ids: a
+    # program-year at size L holds ~2,750 episodes, and building the episode, track, discharge, care team
+    # member, user, profile and transition instances was most of this page's time. Four queries, as before.
+    in_period = episodes.order_by().values("pk")
+    rows = list(
+        episodes.order_by("pk").values_list(
+            "pk",
+            "uuid",
+            "admitted_on",
+            "discharged_on",
+            "track__name",
+            "discharge__status",
+            "discharge__reason",
         )
     )
-    episodes = list(episodes.order_by("pk"))
-    scores: dict[int, list[tuple[datetime.date, int]]] = {e.pk: [] for e in episodes}
-    rows = (
+    # An episode admitted between these reads may show up in the later ones: it is skipped there, so every
+    # read describes the same episodes as the first.
+    scores: dict[int, list[tuple[datetime.date, int]]] = {row[0]: [] for row in rows}
+    moves: dict[int, list[tuple[str, str, str]]] = {row[0]: [] for row in rows}
+    primary: dict[int, int] = {}
+    people: dict[int, tuple[str, str, str, str | None]] = {}
+    # The care team's own order (role, last name): the first primary clinician is the episode's.
+    members = CareTeamMember.objects.filter(
+        episode__in=in_period, role=CareTeamRole.PRIMARY_CLINICIAN
+    ).values_list(
+        "episode_id",
+        "user_id",
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+        "user__staff_profile__credentials",
+    )
+    for episode_id, user_id, *person in members:
+        if episode_id in scores:
+            primary.setdefault(episode_id, user_id)
+            people[user_id] = tuple(person)
+    transitions = (
+        LevelTransition.objects.filter(episode__in=in_period)
+        .order_by("on", "created_at")
+        .values_list("episode_id", "from_level", "to_level", "direction")
+    )
+    for episode_id, *move in transitions:
+        if episode_id in moves:
+            moves[episode_id].append(tuple(move))
+    administrations = (
         counted_administrations()
         .filter(
-            episode__in=[e.pk for e in episodes],
+            episode__in=in_period,
             instrument_code=instrument.code,
             total__isnull=False,
             completed_on__lte=end,
@@ -259,26 +285,40 @@ def outcome_records(
         .order_by("completed_on", "created_at", "pk")
         .values_list("episode_id", "completed_on", "total")
     )
-    for episode_id, completed_on, total in rows:
-        scores[episode_id].append((completed_on, total))
-    names = _clinician_labels(episodes)
+    for episode_id, completed_on, total in administrations:
+        if episode_id in scores:
+            scores[episode_id].append((completed_on, total))
+    names = _clinician_labels(people)
     return [
         outcomes.EpisodeRecord(
-            key=str(e.uuid),
-            admitted_on=e.admitted_on,
-            discharged_on=e.discharged_on,
-            discharge_reason=discharge_reason(e, e.moves),
-            scores=tuple(scores[e.pk]),
-            track=e.track.name if e.track else "",
-            clinician=names.get(e.primaries[0].user_id, "") if e.primaries else "",
+            key=str(uuid),
+            admitted_on=admitted_on,
+            discharged_on=discharged_on,
+            discharge_reason=reason_of_discharge(
+                discharged_on=discharged_on,
+                record_status=record_status,
+                record_reason=record_reason,
+                moves=moves[pk],
+            ),
+            scores=tuple(scores[pk]),
+            track=track_name or "",
+            clinician=names.get(primary[pk], "") if pk in primary else "",
         )
-        for e in episodes
+        for pk, uuid, admitted_on, discharged_on, track_name, record_status, record_reason in rows
     ]
 
 
-def _clinician_labels(episodes) -> dict[int, str]:
-    """Each primary clinician's shown name, made unique (two people of the same name get their username)."""
-    users = {m.user_id: m.user for e in episodes for m in e.primaries}
+def _clinician_labels(people: dict[int, tuple[str, str, str, str | None]]) -> dict[int, str]:
+    """Each primary clinician's shown name, made unique (two people of the same name get their username).
+
+    `people`: user id -> (username, first name, last name, credentials or None without a staff profile).
+    The name is the one `User.display_name` gives, from unsaved instances (one per person, not per episode)
+    so the rule stays in one place."""
+    users = {}
+    for pk, (username, first_name, last_name, credentials) in people.items():
+        users[pk] = User(username=username, first_name=first_name, last_name=last_name)
+        if credentials is not None:
+            StaffProfile(user=users[pk], credentials=credentials)  # caches itself as users[pk].staff_profile
     shown: dict[str, list[int]] = {}
     for pk, user in users.items():
         shown.setdefault(user.display_name, []).append(pk)
