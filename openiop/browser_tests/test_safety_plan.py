@@ -2,6 +2,7 @@
 chart, and the pocket PDF downloads."""
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
@@ -64,7 +65,7 @@ def test_clinician_writes_a_safety_plan_the_patient_signs_and_the_pdf_downloads(
 
     page.get_by_role("link", name="Back to the chart of Avery Synthetic").click()
     panel = page.locator("#plan-safety-plan")
-    expect(panel).to_contain_text(f"Signed: version 1, {plan.signed_at:%Y-%m-%d}")
+    expect(panel).to_contain_text(f"Signed: version 1, {timezone.localtime(plan.signed_at):%Y-%m-%d}")
     assert_accessible(page)
     with page.expect_download() as download_info:
         panel.get_by_role("link", name="Download the safety plan (PDF, pocket size)").click()

@@ -292,7 +292,7 @@ def test_the_chart_shows_where_each_plan_stands(world, client_for):
     draft_of(world.patient_a, world.alice, kind=PlanKind.RELAPSE_PREVENTION)
     safety_plan_review_request(world.patient_a.episodes.get(), "PHQ-9 item 9 answered 1", by=world.paul)
     html = client_for(world.alice).get(chart).content.decode()
-    assert f"Signed: version 1, {plan.signed_at:%Y-%m-%d}" in html
+    assert f"Signed: version 1, {timezone.localtime(plan.signed_at):%Y-%m-%d}" in html
     assert reverse("safety:plan_pdf", args=[plan.uuid]) in html
     assert "Revise the safety plan" in html
     assert "Draft only: not signed yet." in html and "Continue the draft (version 1)" in html
