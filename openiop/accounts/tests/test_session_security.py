@@ -23,6 +23,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.conf import settings as django_settings
 from django.contrib.auth.hashers import make_password
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.db import transaction
 from django.test import Client
@@ -121,6 +122,38 @@ def test_activity_keeps_a_session_alive_past_the_idle_timeout(world, clock):
         clock.advance(minutes=django_settings.SESSION_IDLE_MINUTES - 1)
         assert client.get(reverse("home:my_day")).status_code == 200
     assert signed_in(client)
+
+
+def stored_expiry(client) -> datetime.datetime:
+    return Session.objects.get(
+        session_key=client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    ).expire_date
+
+
+def test_requests_within_a_minute_do_not_rewrite_the_session(world, clock):
+    client = Client()
+    login(client, "alice", PASSWORD)
+    assert client.get(reverse("home:my_day")).status_code == 200
+    renewed = stored_expiry(client)
+    clock.advance(seconds=django_settings.SESSION_RENEW_SECONDS - 5)
+    assert client.get(reverse("home:my_day")).status_code == 200
+    assert stored_expiry(client) == renewed
+    clock.advance(seconds=5)
+    assert client.get(reverse("home:my_day")).status_code == 200
+    stretched = (stored_expiry(client) - renewed).total_seconds()
+    assert django_settings.SESSION_RENEW_SECONDS <= stretched < django_settings.SESSION_RENEW_SECONDS + 5
+
+
+def test_an_unrenewed_request_never_stretches_the_idle_timeout(world, clock):
+    """The session may end up to a minute before a full idle timeout after the last request, never after."""
+    client = Client()
+    login(client, "alice", PASSWORD)
+    assert client.get(reverse("home:my_day")).status_code == 200
+    clock.advance(seconds=30)
+    assert client.get(reverse("home:my_day")).status_code == 200  # not renewed: the last renewal is 30 s old
+    clock.advance(minutes=django_settings.SESSION_IDLE_MINUTES, seconds=-29)
+    forget_cached_session(client)
+    assert sent_to_sign_in(client.get(reverse("home:my_day")))
 
 
 def test_the_absolute_timeout_signs_out_even_a_busy_session(world, clock):
