@@ -21,7 +21,13 @@ import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .change import NO_RELIABLE_CHANGE, RELIABLE_DETERIORATION, RELIABLE_IMPROVEMENT, assess_instrument_change
+from .change import (
+    NO_RELIABLE_CHANGE,
+    RELIABLE_DETERIORATION,
+    RELIABLE_IMPROVEMENT,
+    ChangeResult,
+    assess_instrument_change,
+)
 from .instrument_schema import Instrument
 
 COMPLETED = "completed"
@@ -133,20 +139,32 @@ def pair(record: EpisodeRecord, end: datetime.date) -> tuple[int, int] | None:
     return scores[0][1], scores[-1][1]
 
 
-def summarise(
-    instrument: Instrument, records: Iterable[EpisodeRecord], *, start: datetime.date, end: datetime.date
-) -> Summary:
-    """The figures for these records (already in the cohort)."""
-    records = list(records)
-    with_baseline = sum(1 for r in records if any(day <= end for day, _ in r.scores))
+@dataclass(frozen=True)
+class _Assessed:
+    """One record with what every summary it falls in needs: assessed once, however many groups it is in."""
+
+    record: EpisodeRecord
+    has_baseline: bool  # a score on or before the end
+    change: ChangeResult | None  # baseline to follow-up; None with fewer than two scores up to the end
+
+
+def _assessed(
+    instrument: Instrument, records: Iterable[EpisodeRecord], end: datetime.date
+) -> list[_Assessed]:
+    assessed = []
+    for record in records:
+        scores = pair(record, end)
+        change = None if scores is None else assess_instrument_change(instrument, *scores)
+        assessed.append(_Assessed(record, any(day <= end for day, _ in record.scores), change))
+    return assessed
+
+
+def _summary(assessed: list[_Assessed], *, start: datetime.date, end: datetime.date) -> Summary:
+    """The figures for these assessed records (already in the cohort)."""
     changes = []
     counts = {RELIABLE_IMPROVEMENT: 0, NO_RELIABLE_CHANGE: 0, RELIABLE_DETERIORATION: 0}
     classified = responders = response_eligible = remitted = remission_eligible = 0
-    for record in records:
-        scores = pair(record, end)
-        if scores is None:
-            continue
-        result = assess_instrument_change(instrument, *scores)
+    for result in (a.change for a in assessed if a.change is not None):
         changes.append(result.difference)
         if result.classification is not None:
             classified += 1
@@ -157,10 +175,14 @@ def summarise(
         if result.remission is not None:
             remission_eligible += 1
             remitted += result.remission
-    discharged = [r for r in records if r.discharged_on is not None and start <= r.discharged_on <= end]
+    discharged = [
+        a.record
+        for a in assessed
+        if a.record.discharged_on is not None and start <= a.record.discharged_on <= end
+    ]
     return Summary(
-        episodes=len(records),
-        with_baseline=with_baseline,
+        episodes=len(assessed),
+        with_baseline=sum(1 for a in assessed if a.has_baseline),
         with_follow_up=len(changes),
         mean_change=statistics.fmean(changes) if changes else None,
         sd_change=statistics.stdev(changes) if len(changes) > 1 else None,
@@ -175,11 +197,13 @@ def summarise(
     )
 
 
-def _grouped(instrument, records, key: Callable[[EpisodeRecord], str], *, start, end) -> dict[str, Summary]:
-    groups: dict[str, list[EpisodeRecord]] = {}
-    for record in records:
-        groups.setdefault(key(record), []).append(record)
-    return {label: summarise(instrument, groups[label], start=start, end=end) for label in sorted(groups)}
+def _grouped(
+    assessed: list[_Assessed], key: Callable[[EpisodeRecord], str], *, start, end
+) -> dict[str, Summary]:
+    groups: dict[str, list[_Assessed]] = {}
+    for item in assessed:
+        groups.setdefault(key(item.record), []).append(item)
+    return {label: _summary(groups[label], start=start, end=end) for label in sorted(groups)}
 
 
 def program_outcomes(
@@ -198,16 +222,15 @@ def program_outcomes(
         raise ValueError("The period ends before it starts.")
     if instrument.change is None:
         raise ValueError(f"{instrument.code} has no change rules: it has no outcomes to report.")
-    cohort = [r for r in records if in_period(r, start, end)]
+    # Each episode's change is assessed once and shared by the overall, track and clinician summaries.
+    cohort = _assessed(instrument, (r for r in records if in_period(r, start, end)), end)
     return OutcomeReport(
         instrument_code=instrument.code,
         start=start,
         end=end,
-        overall=summarise(instrument, cohort, start=start, end=end),
-        by_track=_grouped(instrument, cohort, lambda r: r.track or no_track, start=start, end=end)
-        if by_track
-        else {},
-        by_clinician=_grouped(instrument, cohort, lambda r: r.clinician or no_clinician, start=start, end=end)
+        overall=_summary(cohort, start=start, end=end),
+        by_track=_grouped(cohort, lambda r: r.track or no_track, start=start, end=end) if by_track else {},
+        by_clinician=_grouped(cohort, lambda r: r.clinician or no_clinician, start=start, end=end)
         if by_clinician
         else {},
         has_response_rule=instrument.change.response is not None,

@@ -226,3 +226,42 @@ def test_rates_always_add_up_to_the_paired_denominator(pairs):
 def test_rate_percent():
     assert Rate(1, 3).percent == pytest.approx(33.333, abs=0.001)
     assert Rate(1, 3).to_dict()["percent"] == 33.3
+
+
+DAYS = st.dates(min_value=d(8, 1), max_value=d(2, 1, 2027))
+RECORDS = st.lists(
+    st.builds(
+        lambda admitted, scores, discharge, reason, track, clinician: record(
+            "x",
+            admitted,
+            scores,
+            discharged=None if discharge is None else admitted + datetime.timedelta(days=discharge),
+            reason=reason,
+            track=track,
+            clinician=clinician,
+        ),
+        DAYS,
+        st.lists(st.tuples(DAYS, st.integers(0, 27)), max_size=5),
+        st.none() | st.integers(0, 120),
+        st.sampled_from([None, "completed", "stepped_up"]),
+        st.sampled_from(["", "Morning", "Evening"]),
+        st.sampled_from(["", "Alice", "Bob"]),
+    ),
+    max_size=25,
+)
+
+
+@given(RECORDS)
+def test_each_group_is_summarised_as_if_it_were_the_whole_cohort(records):
+    """The report assesses each episode once and shares it between the overall, track and clinician
+    summaries: every group's figures equal a report on that group's episodes alone."""
+    phq9 = get_instrument("PHQ-9")
+    report = program_outcomes(phq9, records, start=START, end=END, by_clinician=True)
+    for groups, key, missing in (
+        (report.by_track, lambda r: r.track, "No track"),
+        (report.by_clinician, lambda r: r.clinician, "No primary clinician"),
+    ):
+        for label, summary in groups.items():
+            alone = [r for r in records if (key(r) or missing) == label]
+            assert summary == program_outcomes(phq9, alone, start=START, end=END).overall
+    assert sum(s.episodes for s in report.by_track.values()) == report.overall.episodes
