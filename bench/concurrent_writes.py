@@ -3,8 +3,8 @@
 
 Claim under test: "on the embedded SQLite default, concurrent requests never see 'database is locked'
 as a 500". Every chart view, patient-list search and "my day" page appends one event to the hash-chained
-audit log (serialised through the locked AuditChainHead row), and every authenticated request also saves
-its session row (SESSION_SAVE_EVERY_REQUEST), so the mix below is write-heavy.
+audit log (serialised through the locked AuditChainHead row), and a signed-in request renews its session
+row once a minute (SESSION_RENEW_SECONDS), so the mix below is write-heavy.
 
 The script:
   1. builds a fresh, throw-away OPENIOP_VAR_DIR (migrate, createcachetable, collectstatic, load_demo, with

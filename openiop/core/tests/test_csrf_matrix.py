@@ -33,8 +33,8 @@ PAGES = page_walk.ROUTES
 OPERATIONS = api_walk.OPERATIONS
 FHIR_JSON = "application/fhir+json"
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
-# Sessions are re-saved on every response (SESSION_SAVE_EVERY_REQUEST), a refused one included; that is
-# not a change of anyone's data.
+# A signed-in request renews its session once a minute (accounts/middleware.py), a refused one included;
+# that is not a change of anyone's data.
 VOLATILE_TABLES = {"django_session"}
 
 
