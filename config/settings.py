@@ -125,7 +125,8 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------
 # SQLite by default (WAL, busy timeout, IMMEDIATE transactions so concurrent writers queue instead of
-# failing with "database is locked"); PostgreSQL when DATABASE_URL is set.
+# failing with "database is locked"); PostgreSQL when DATABASE_URL is set. Connections persist for a minute
+# on both: app processes are sync gunicorn workers (one connection each; never runserver's thread per request).
 SQLITE_PATH = VAR_DIR / "openiop.sqlite3"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
@@ -135,6 +136,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": SQLITE_PATH,
+            # Kept open between requests, as on PostgreSQL: opening the file, its pragmas and reading the
+            # schema again cost each request of a sync worker a few milliseconds of CPU (bench/RESULTS.md).
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
