@@ -46,8 +46,12 @@ def patient_for_coordination(
 
 
 def consent_for_user(request, consent_uuid, *, permission: str = VIEW, audit: bool = True) -> Consent:
+    # The staff profiles: the page names the witness and whoever revoked it with credentials (`display_name`).
     consent = get_object_or_404(
-        Consent.objects.select_related("patient", "recipient", "witnessed_by"), uuid=consent_uuid
+        Consent.objects.select_related(
+            "patient", "recipient", "witnessed_by__staff_profile", "revoked_by__staff_profile"
+        ),
+        uuid=consent_uuid,
     )
     patient_for_coordination(
         request,

@@ -105,8 +105,14 @@ def alert_for_user(
 ) -> MeasureAlert:
     """One urgent alert the user may read (or close). Outside the team and not assigned: break the glass."""
     alert = get_object_or_404(
+        # With the staff profiles of those the page names with credentials (`display_name`).
         MeasureAlert.objects.select_related(
-            "patient", "administration__episode__program", "assigned_to", "closed_by", "task", "primary_task"
+            "patient",
+            "administration__episode__program",
+            "assigned_to__staff_profile",
+            "closed_by__staff_profile",
+            "task",
+            "primary_task__assigned_to__staff_profile",
         ),
         uuid=alert_uuid,
     )

@@ -106,8 +106,9 @@ def session_for_user(
     or stop: 404 unknown, 403 (audited) refused."""
     user = user or request.user
     session = get_object_or_404(
+        # The clinicians with their staff profiles: the page names who leads it with credentials.
         Session.objects.select_related("program", "session_type", "room", "series").prefetch_related(
-            "clinicians"
+            "clinicians__staff_profile"
         ),
         uuid=session_uuid,
     )

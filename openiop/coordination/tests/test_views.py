@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from openiop.audit.models import Action, AuditEvent
+from openiop.coordination import services
 from openiop.coordination.models import Consent, Disclosure
 
 from .factories import part2_consent, therapist
@@ -60,3 +61,17 @@ def test_intake_coordinator_records_consent_but_may_not_disclose(world, client_f
     client = client_for(world.ivan)
     assert client.get(reverse("coordination:consent_create", args=[world.patient_a.uuid])).status_code == 200
     assert client.get(reverse("coordination:send_summary", args=[world.patient_a.uuid])).status_code == 403
+
+
+def test_the_consent_page_names_the_witness_and_the_revoker_with_their_credentials_in_the_consent_query(
+    world, client_for
+):
+    # Read by someone who is neither: their staff profiles must come with the consent, not one lazy load
+    # per person named (django-zeal raises here, conftest.ZEAL_STRICT; the role walk found it, issue 10).
+    consent = part2_consent(world.patient_a, therapist(), world.alice)
+    services.consent_revoke(consent=consent, note="In writing, at the front desk.", by=world.dana)
+    response = client_for(world.paul).get(reverse("coordination:consent_detail", args=[consent.uuid]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "witnessed by Alice Test, LCSW" in body
+    assert "Dana Test, PsyD: In writing, at the front desk." in body

@@ -225,6 +225,22 @@ def test_the_covering_clinician_closes_an_alert_outside_their_care_team(world, c
     assert alert.status == AlertStatus.CLOSED
 
 
+def test_the_alert_page_names_the_staff_with_their_credentials_in_the_alert_query(world, client_for):
+    # Read by someone it names nowhere: the profiles of the assignee, the primary clinician (covered) and
+    # who closed it come with the alert, not one lazy load per person named (django-zeal raises here,
+    # conftest.ZEAL_STRICT; the role walk found it, issue 10).
+    away(world.alice)
+    OnCall.objects.create(program=world.program_a, day=timezone.localdate(), clinician=world.bob)
+    alert = record(world).alert
+    url = reverse("measures:alert_detail", kwargs={"alert_uuid": alert.uuid})
+    body = client_for(world.paul).get(url).content.decode()
+    assert "Assigned to Bob Test, LPC, with a task due today." in body
+    assert "Alice Test, LCSW (open)" in body
+    alert_close(alert=alert, action=ClosingAction.RISK_ASSESSED, note="Called; safe.", by=world.bob)
+    body = client_for(world.paul).get(url).content.decode()
+    assert " · Bob Test, LPC</dd>" in body
+
+
 @pytest.mark.parametrize("who", ["dana", "ivan", "charlie", "audrey", "adam", "pat_a"])
 def test_others_may_not_close_an_alert(world, client_for, who):
     alert = record(world).alert
