@@ -48,7 +48,7 @@ class Command(BaseCommand):
 def refresh_planner_statistics() -> None:
     """PostgreSQL plans queries from table statistics, which autovacuum gathers some time after a bulk load
     (and never where it is turned off, as on the benchmark machine): without them it guessed one patient
-    matched a name search and nested-looped over the program's episodes, 184 ms for a 2 ms query at size M.
+    matched a name search and nested-looped over the program's episodes: 184 ms for a 14 ms query at size M.
     So a bulk load ends with ANALYZE, as after pg_restore. SQLite plans without statistics by default, and
     every SQLite figure in bench/RESULTS.md was measured that way."""
     if connection.vendor == "postgresql":
