@@ -5,6 +5,7 @@ transactional tests: the backup reads committed data from its own connection (SQ
 snapshot from a transaction of its own (PostgreSQL), as it does in production.
 """
 
+import gzip
 import io
 import json
 import os
@@ -234,9 +235,12 @@ def test_corrupted_archives_are_refused_and_nothing_is_touched(backed_up, media,
     assert len(CORRUPTIONS) == 10
 
 
-def test_a_flipped_byte_anywhere_after_the_gzip_header_is_refused(backed_up, tmp_path):
+def test_a_flipped_byte_anywhere_after_the_gzip_header_is_refused_unless_it_changes_nothing(
+    backed_up, tmp_path
+):
     _, path, _ = backed_up
     data = path.read_bytes()
+    content = gzip.decompress(data)
     # Bytes 0-9 are gzip's header (its timestamp is not checked: a flip there changes no data).
     positions = sorted({10, len(data) - 1, *range(10, len(data), max(1, len(data) // 40))})
     for position in positions:
@@ -244,8 +248,14 @@ def test_a_flipped_byte_anywhere_after_the_gzip_header_is_refused(backed_up, tmp
         damaged[position] ^= 0x55
         bad = tmp_path / "flipped.tar.gz"
         bad.write_bytes(bytes(damaged))
-        with pytest.raises(BackupError):
+        try:
             verify_archive(bad)
+        except BackupError:
+            continue
+        # Deflate has a few redundant bits (about 5 positions in 48 kB of archive, e.g. the code length of a
+        # symbol the block never uses): a flip there decodes to the very same bytes, so nothing was damaged
+        # and the archive restores exactly what was backed up. Any other accepted flip is a failure.
+        assert gzip.decompress(bytes(damaged)) == content, f"a flip at byte {position} went unnoticed"
 
 
 @pytest.mark.skipif("connection.vendor != 'sqlite'")
