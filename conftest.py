@@ -213,6 +213,9 @@ ZEAL_STRICT = (
     "openiop/portal/",
     "openiop/demo/",
     "openiop/core/",
+    # The browser tests' live server runs in this process, so the override reaches its requests too: an N+1
+    # there answers 500, which fails the browser test. Surveyed on 2026-11-28: none in the 45 tests.
+    "openiop/browser_tests/",
 )
 _ROOT = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
