@@ -16,7 +16,9 @@ The script:
      the clinician and the director in through the real login form;
   4. drives each page in its own phase: a warm-up, then `--requests` GETs from bench/loadgen.py, a separate
      process holding `--concurrency` keep-alive connections. /healthz (no database, no session, PUBLIC) is
-     the bare view, measured first and last;
+     the bare view, measured first and last. A reference phase, the floor, drives the cheapest signed-in
+     page that checks a policy and writes an audit event (the clinician's urgent-alert list): what every
+     PHI page pays before its own work. Its figures are shown, not judged against the targets;
   5. reads each phase's server time from gunicorn's access log (%(D)s: the worker's own time, without the
      wait for a free worker) and the peak RSS (VmHWM) of every gunicorn process;
   6. prints a markdown table, flags each target met or missed, and exits non-zero on any non-200 answer,
@@ -126,6 +128,16 @@ def phases(subjects: dict, clinician: str, director: str, token: str) -> list[di
     bearer = {"Authorization": f"Bearer {token}", "Accept": "application/fhir+json"}
     return [
         {"name": "healthz", "path": "/healthz", "headers": {}, "expect": ["ok"]},
+        # The reference floor, not one of the main pages: the clinician's urgent-alert list, the cheapest
+        # signed-in page that checks a policy, runs one list query and writes an audit event. Every PHI page
+        # pays at least this; its ratio to the bare view shows what the 5x target leaves for a page's own work.
+        {
+            "name": "floor: urgent alerts",
+            "path": "/measures/alerts/",
+            "headers": cookie,
+            "expect": ["<title>Urgent alerts"],
+            "reference": True,
+        },
         {"name": "my day", "path": "/my-day/", "headers": cookie, "expect": ["<title>My day"]},
         {
             "name": "patient list (search)",
@@ -376,6 +388,11 @@ def main() -> int:
             shutil.rmtree(log_dir, ignore_errors=True)
 
 
+def _verdict(met: bool, reference: bool) -> str:
+    verdict = "met" if met else "MISSED"
+    return f"({verdict.lower()}: reference)" if reference else verdict
+
+
 def report(args, command, backend, seeding, subjects, rows, memory, failures, tracebacks) -> None:
     base = [r for p, r in rows if p["path"] == "/healthz"]
     base_client = [ms for r in base for ms in r["latencies_ms"]]
@@ -415,17 +432,18 @@ def report(args, command, backend, seeding, subjects, rows, memory, failures, tr
             percentile(srv, 95),
         )
         bare = phase["path"] == "/healthz"
+        reference = phase.get("reference", False)
         met_abs = c95 <= P95_TARGET_MS
         met_ratio = bare or c95 / bc95 <= RATIO_TARGET
         statuses = " ".join(f"{k}:{v}" for k, v in sorted(r["statuses"].items()))
         print(
             f"| {phase['name']} | {len(lat)} | {statuses} | {len(lat) / r['elapsed_s']:.0f} | {c50:.1f} | "
             f"{c95:.1f} | {c50 / bc50:.1f}x | {c95 / bc95:.1f}x | {s50:.1f} | {s95:.1f} | {s50 / bs50:.1f}x | "
-            f"{s95 / bs95:.1f}x | {'met' if met_abs else 'MISSED'} | {'—' if bare else 'met' if met_ratio else 'MISSED'} |"
+            f"{s95 / bs95:.1f}x | {_verdict(met_abs, reference)} | {'—' if bare else _verdict(met_ratio, reference)} |"
         )
-        if not met_abs:
+        if not met_abs and not reference:
             failures.append(f"target: {phase['name']} p95 {c95:.0f} ms > {P95_TARGET_MS:.0f} ms")
-        if not met_ratio:
+        if not met_ratio and not reference:
             failures.append(f"target: {phase['name']} p95 {c95 / bc95:.1f}x the bare view's")
         bad = {k: v for k, v in r["statuses"].items() if k != "200"}
         if bad:
@@ -446,7 +464,8 @@ def report(args, command, backend, seeding, subjects, rows, memory, failures, tr
     print(
         "p50/p95: client side (bench/loadgen.py), from sending the request to reading the body, including the "
         "wait for a free worker; srv: gunicorn's %(D)s, the worker's own time. Ratios: to /healthz (the bare "
-        "view: no database, no session) pooled over its two phases in this same run."
+        "view: no database, no session) pooled over its two phases in this same run. The floor (a reference, "
+        "not a target): the cheapest signed-in, audited page."
     )
     workers = [(pid, hwm, rss) for pid, (role, hwm, rss) in memory.items() if role == "worker"]
     master = [(pid, hwm, rss) for pid, (role, hwm, rss) in memory.items() if role == "master"]
