@@ -9,7 +9,8 @@ A client that may retry a POST (a timeout, a dropped connection) sends `Idempote
 - A body larger than DATA_UPLOAD_MAX_MEMORY_SIZE cannot be fingerprinted and is refused with 413.
 - A failed request (not 2xx) keeps nothing: fixing the body and sending it again with the same key works.
 Keys belong to one caller (the bearer token, or the signed-in user), are kept KEEP_HOURS, and a request that
-died mid-way (process killed) frees its key after ABANDONED_MINUTES. Errors are problem details on /api/,
+died mid-way (process killed) frees its key after ABANDONED_MINUTES; its writes never committed, because the
+view runs in one transaction with the keeping of its answer. Errors are problem details on /api/,
 OperationOutcome on /fhir/.
 """
 
@@ -134,21 +135,30 @@ class IdempotencyKeyMiddleware:
             return _replay(request, existing)
         records = IdempotencyRecord.objects.filter(scope=scope, key=key, state=IdempotencyState.PROCESSING)
         try:
-            response = self.get_response(request)
+            # The view's writes and the kept answer commit together: a process that dies after the view's
+            # write but before keeping its answer commits neither, so the retry (once the key is abandoned)
+            # creates the record exactly once. Committed apart, that retry created a second record.
+            with transaction.atomic():
+                response = self.get_response(request)
+                _keep(records, request, response)
         except BaseException:
             records.delete()
             raise
-        user = getattr(request, "user", None)
-        if 200 <= response.status_code < 300 and not response.streaming:
-            records.update(
-                state=IdempotencyState.DONE,
-                status=response.status_code,
-                content_type=response.get("Content-Type", ""),
-                headers={name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)},
-                body=response.content,
-                user=user if user is not None and user.is_authenticated else None,
-                completed_at=timezone.now(),
-            )
-        else:
-            records.delete()
         return response
+
+
+def _keep(records, request, response) -> None:
+    """Keep a 2xx answer for replay; anything else frees the key (a failed request keeps nothing)."""
+    user = getattr(request, "user", None)
+    if 200 <= response.status_code < 300 and not response.streaming:
+        records.update(
+            state=IdempotencyState.DONE,
+            status=response.status_code,
+            content_type=response.get("Content-Type", ""),
+            headers={name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)},
+            body=response.content,
+            user=user if user is not None and user.is_authenticated else None,
+            completed_at=timezone.now(),
+        )
+    else:
+        records.delete()

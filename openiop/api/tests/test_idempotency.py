@@ -14,7 +14,7 @@ from django.utils import timezone
 from openiop.accounts.services import token_create
 from openiop.api.idempotency import fingerprint
 from openiop.api.models import IdempotencyRecord, IdempotencyState
-from openiop.audit.models import AuditEvent
+from openiop.audit.models import Action, AuditEvent
 from openiop.intake.models import Referral
 
 from .test_intake_referrals import REFERRALS, new_referral
@@ -105,6 +105,32 @@ def test_a_request_that_died_frees_its_key_after_a_while(world, ivan):
         created_at=timezone.now() - datetime.timedelta(minutes=6),
     )
     assert send(ivan, new_referral(world), "key-1").status_code == 201
+
+
+class Killed(BaseException):
+    """The process dying: not an Exception, so no handler turns it into a response."""
+
+
+def test_a_request_killed_before_its_answer_is_kept_writes_nothing(world, ivan, monkeypatch):
+    # Between the view's write and the keeping of its answer: had the write committed on its own, the retry
+    # below (its key freed as abandoned) would create a second referral.
+    def die(*args):
+        raise Killed
+
+    monkeypatch.setattr("openiop.api.idempotency._keep", die)
+    with pytest.raises(Killed):
+        send(ivan, new_referral(world), "key-1")
+    assert not Referral.objects.exists() and not IdempotencyRecord.objects.exists()
+    monkeypatch.undo()
+    assert send(ivan, new_referral(world), "key-1").status_code == 201
+    assert Referral.objects.count() == 1
+
+
+def test_a_refused_request_keeps_its_audit_event_but_not_the_key(world, api_client):
+    # The view's transaction commits whatever it answers: only the kept key depends on a 2xx.
+    refused = send(api_client(world.alice), new_referral(world), "key-1")
+    assert refused.status_code == 403 and not IdempotencyRecord.objects.exists()
+    assert AuditEvent.objects.filter(actor=world.alice, action=Action.ACCESS_REFUSED).count() == 1
 
 
 def test_kept_answers_expire_after_a_day(world, ivan):
