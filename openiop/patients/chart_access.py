@@ -7,10 +7,12 @@ object for the same reason, and so do we: the facts live on the user object only
 afresh for every request, so a remembered answer never outlives the request that asked it.
 
 Care-team membership is loaded once as the set of patient ids whose care team (any episode) the user is on:
-ids only, so a clinician on many care teams at size L costs one small query. Program membership is
-remembered per patient (a director's program may hold thousands of patients). Break-the-glass accesses
-are loaded once with their expiry and compared with the clock at each check, so one that expires during
-the request stops counting, as the query did.
+ids only, so a clinician on many care teams at size L costs one small query. A page that loaded the patient
+with every episode's care team (patients.selectors.with_episodes) answers for that patient from them
+instead (`remember_care_team`), and the set is loaded only if another patient is asked about. Program
+membership is remembered per patient (a director's program may hold thousands of patients). Break-the-glass
+accesses are loaded once with their expiry and compared with the clock at each check, so one that expires
+during the request stops counting, as the query did.
 
 A service that changes these facts (care-team membership, break-the-glass) calls `chart_access_forget`
 on the user objects it has in hand, so a later check in the same request sees the change.
@@ -31,6 +33,7 @@ _ATTRIBUTE = "_openiop_chart_access"
 @dataclass
 class _Facts:
     care_team: frozenset[int] | None = None
+    care_team_of: dict[int, bool] = field(default_factory=dict)
     in_program: dict[int, bool] = field(default_factory=dict)
     break_glass_until: dict[int, datetime.datetime] | None = None
 
@@ -53,11 +56,28 @@ def chart_access_forget(*users) -> None:
             setattr(user, _ATTRIBUTE, None)
 
 
+def remember_care_team(user, patient) -> None:
+    """Remember whether `user` is on `patient`'s care team, read from the care teams loaded with the patient.
+
+    `patient` must come with every episode's care team members prefetched (`with_episodes` does): then the
+    first permission check of the page needs no query of the user's care teams."""
+    facts = _facts(user)
+    if facts is None or patient is None or patient.pk is None:
+        return
+    facts.care_team_of[patient.pk] = any(
+        member.user_id == user.pk
+        for episode in patient.episodes.all()
+        for member in episode.care_team_members.all()
+    )
+
+
 def is_on_care_team(user, patient) -> bool:
     """Whether `user` is on the care team of any of `patient`'s episodes."""
     facts = _facts(user)
     if facts is None or patient is None or patient.pk is None:
         return False
+    if facts.care_team is None and patient.pk in facts.care_team_of:
+        return facts.care_team_of[patient.pk]
     if facts.care_team is None:
         facts.care_team = frozenset(
             CareTeamMember.objects.filter(user=user).order_by().values_list("episode__patient_id", flat=True)

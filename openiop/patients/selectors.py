@@ -7,7 +7,7 @@ from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.core.access import refuse
 
-from .chart_access import has_break_glass_open
+from .chart_access import has_break_glass_open, remember_care_team
 from .models import BreakGlassAccess, CareTeamMember, CareTeamRole, EpisodeOfCare, Patient
 
 
@@ -97,6 +97,8 @@ def patient_for_user(
     """
     patient = get_object_or_404(with_episodes(Patient.objects.all()), uuid=patient_uuid)
     user = request.user
+    # The care teams just loaded answer the care-team checks of this patient without another query.
+    remember_care_team(user, patient)
     if not user.has_perm(permission, patient):
         if permission == "patients.view_chart" and user.has_perm("patients.break_glass", patient):
             raise BreakGlassRequired(patient)

@@ -16,15 +16,17 @@ from openiop.accounts.models import User
 from openiop.intake.services.admissions import episode_admit
 from openiop.intake.tests.test_admissions import referred_patient
 from openiop.patients import chart_access
-from openiop.patients.models import BreakGlassAccess, CareTeamMember
+from openiop.patients.models import BreakGlassAccess, CareTeamMember, Patient
+from openiop.patients.selectors import with_episodes
 from openiop.patients.services import break_glass_open
 
 # A care-team clinician's second read of patient_a's chart in the shared test world: session, user, the
-# patient with episodes and care team (3), care-team ids and break-the-glass accesses (1 each), the audit
-# event (5 with savepoints), the panels (28, safety's two plan kinds read together). The session is not
-# saved: it was renewed less than a minute ago (SESSION_RENEW_SECONDS; saving it took 3 more). Before the
-# memory: 64, 19 of them the same care-team EXISTS.
-CHART_QUERIES = 40
+# patient with episodes and care team (3, whose members also answer the care-team check), break-the-glass
+# accesses (1), the audit event (5 with savepoints), the panels (28, safety's two plan kinds read together).
+# The session is not saved: it was renewed less than a minute ago (SESSION_RENEW_SECONDS; saving it took 3
+# more). Before the memory: 64, 19 of them the same care-team EXISTS; 40 before the loaded care teams
+# answered the check.
+CHART_QUERIES = 39
 REASON = "Patient in crisis, primary clinician unreachable tonight."
 
 
@@ -47,8 +49,8 @@ def test_the_chart_asks_each_access_fact_once(world, client_for, django_assert_n
         response = client.get(chart_url(world.patient_a))
     assert response.status_code == 200
     care_team_reads = [q["sql"] for q in captured if 'FROM "patients_careteammember"' in q["sql"]]
-    # One for the ids the user's care teams cover, one for the chart header's care team.
-    assert len(care_team_reads) == 2
+    # Only the chart header's care team: its members also answer whether the user is on it.
+    assert len(care_team_reads) == 1
     with django_assert_num_queries(CHART_QUERIES):
         assert client.get(chart_url(world.patient_a)).status_code == 200
 
@@ -67,6 +69,33 @@ def test_one_user_object_asks_the_database_once_for_many_checks(world, django_as
     with django_assert_num_queries(0):
         for _ in range(5):
             checks()
+
+
+def test_the_care_teams_loaded_with_the_patient_answer_for_that_patient_only(
+    world, django_assert_num_queries
+):
+    alice = _fresh(world.alice)
+    patient = with_episodes(Patient.objects.filter(pk=world.patient_a.pk)).get()
+    chart_access.remember_care_team(alice, patient)
+    with django_assert_num_queries(0):
+        assert chart_access.is_on_care_team(alice, patient)
+    with django_assert_num_queries(1):  # another patient: the user's care-team ids
+        assert not chart_access.is_on_care_team(alice, world.patient_c)
+
+
+def test_a_remembered_care_team_is_forgotten_when_an_admission_changes_it(world):
+    patient = with_episodes(Patient.objects.filter(pk=referred_patient(world).pk)).get()
+    bob = _fresh(world.bob)
+    chart_access.remember_care_team(bob, patient)
+    assert not bob.has_perm("patients.view_chart", patient)
+    episode_admit(
+        episode=patient.episodes.get(),
+        track=world.track_a,
+        admitted_on=timezone.localdate(),
+        primary_clinician=bob,
+        by=_fresh(world.dana),
+    )
+    assert bob.has_perm("patients.view_chart", patient)
 
 
 def test_a_removed_care_team_membership_refuses_on_the_next_request(world, client_for):
