@@ -15,7 +15,11 @@ def chart_panel(request, patient, episode) -> dict | None:
     return {
         "patient": patient,
         "external_team": list(external_team_of(patient)),
-        "consents": [(c, status) for c, status in consent_rows(patient, now=now) if status == "active"],
+        "consents": [
+            (c, status)
+            for c, status in consent_rows(patient, now=now, with_staff=False)
+            if status == "active"
+        ],
         "may_record": user.has_perm("coordination.record_consents") and user.has_perm(RECORD, patient),
         "may_disclose": user.has_perm("coordination.disclose") and user.has_perm(DISCLOSE, patient),
     }

@@ -63,19 +63,20 @@ def consent_for_user(request, consent_uuid, *, permission: str = VIEW, audit: bo
     return consent
 
 
-def consents_of(patient) -> QuerySet[Consent]:
+def consents_of(patient, *, with_staff: bool = True) -> QuerySet[Consent]:
     """The patient's signed consents, with what their status needs (the patient's discharges) and the staff
-    who witnessed or revoked them, with their credentials (`display_name`)."""
-    return (
-        Consent.objects.filter(patient=patient)
-        .select_related("recipient", "witnessed_by__staff_profile", "revoked_by__staff_profile")
-        .with_discharges()
-    )
+    who witnessed or revoked them, with their credentials (`display_name`).
+
+    `with_staff=False` leaves the staff out, for pages that do not name them (the chart's panel)."""
+    related = ["recipient"]
+    if with_staff:
+        related += ["witnessed_by__staff_profile", "revoked_by__staff_profile"]
+    return Consent.objects.filter(patient=patient).select_related(*related).with_discharges()
 
 
-def consent_rows(patient, *, now=None) -> list[tuple[Consent, str]]:
+def consent_rows(patient, *, now=None, with_staff: bool = True) -> list[tuple[Consent, str]]:
     now = now or timezone.now()
-    return [(consent, consent.status_at(now)) for consent in consents_of(patient)]
+    return [(consent, consent.status_at(now)) for consent in consents_of(patient, with_staff=with_staff)]
 
 
 def external_team_of(patient) -> QuerySet[ExternalCareTeamMember]:

@@ -21,9 +21,16 @@ class PortalAccess:
 def portal_access_of(patient, now=None) -> PortalAccess:
     if patient.user_id:
         return PortalAccess(ACTIVE)
-    invitation = PortalInvitation.objects.filter(patient=patient).open(now).order_by("-expires_at").first()
-    if invitation:
-        return PortalAccess(INVITED, invitation.expires_at)
+    # Only the expiry is shown: no need to load (and compile the selection of) the whole invitation row.
+    expires_at = (
+        PortalInvitation.objects.filter(patient=patient)
+        .open(now)
+        .order_by("-expires_at")
+        .values_list("expires_at", flat=True)
+        .first()
+    )
+    if expires_at is not None:
+        return PortalAccess(INVITED, expires_at)
     return PortalAccess(NO_ACCOUNT)
 
 

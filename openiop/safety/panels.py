@@ -8,7 +8,7 @@ from .selectors import WRITE, plan_states
 
 def chart_panel(request, patient, episode) -> dict | None:
     may_write = request.user.has_perm("safety.write_plans") and request.user.has_perm(WRITE, patient)
-    states = plan_states(patient)
+    states = plan_states(patient, with_authors=False)
     return {
         "patient": patient,
         "plans": [(state, KIND_SLUGS[state.kind]) for state in states],

@@ -116,11 +116,15 @@ def plan_state(patient: Patient, kind: str) -> PlanState:
     return _state(kind, plans, review)
 
 
-def plan_states(patient: Patient) -> list[PlanState]:
-    """`plan_state` of every kind, in PlanKind order, in two queries (the chart's panel shows them all)."""
-    plans = list(
-        Plan.objects.filter(patient=patient).select_related("created_by", "updated_by").order_by("-number")
-    )
+def plan_states(patient: Patient, *, with_authors: bool = True) -> list[PlanState]:
+    """`plan_state` of every kind, in PlanKind order, in two queries (the chart's panel shows them all).
+
+    `with_authors=False` leaves out who created and last changed each version, for the chart's panel,
+    which does not name them."""
+    plans = Plan.objects.filter(patient=patient).order_by("-number")
+    if with_authors:
+        plans = plans.select_related("created_by", "updated_by")
+    plans = list(plans)
     # At most one open review per patient and kind (constraint safety_one_open_review_per_kind).
     reviews = {r.kind: r for r in ReviewRequest.objects.filter(patient=patient, resolved_at__isnull=True)}
     return [_state(kind, [p for p in plans if p.kind == kind], reviews.get(kind)) for kind in PlanKind]

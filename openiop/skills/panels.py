@@ -8,25 +8,26 @@ from django.utils import timezone
 from openiop.core import panels
 from openiop.core.predicates import is_director, is_treating_role
 
-from .selectors import caseload_homework, homework_of, lessons_had, patient_progress, practice_log_of
+from .selectors import caseload_homework, homework_of, lesson_days_had, patient_progress, practice_log_of
 
 
 def chart_context(request, patient, episode) -> dict | None:
     today = timezone.localdate()
-    had = lessons_had(patient)
-    homework = homework_of(patient)
+    # The panel shows no staff names and only which lessons were had when: the narrow reads.
+    days_had = lesson_days_had(patient)
+    homework = homework_of(patient, with_staff=False)
     open_homework = [h for h in homework if h.status == "assigned"]
-    rows = patient_progress(patient, had=had)
+    rows = patient_progress(patient, days_had=days_had)
     return {
         "patient": patient,
         "today": today,
         "modules": rows,
-        "lessons_had": len({item.lesson.pk for item in had}),
+        "lessons_had": len({lesson_id for lesson_id, _day in days_had}),
         "lessons_total": sum(row.progress.total for row in rows),
         "open_homework": open_homework,
         "overdue": [h for h in open_homework if h.due_on < today],
         "recent_homework": [h for h in homework if h.status != "assigned"][:3],
-        "practice": practice_log_of(patient, limit=3),
+        "practice": practice_log_of(patient, limit=3, with_staff=False),
         "may_work": request.user.has_perm("skills.work_patient_skills", patient),
     }
 

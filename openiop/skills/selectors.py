@@ -152,23 +152,36 @@ class LessonHad:
     status: str
 
 
+def _bookings_of_lessons_had(patient):
+    """Group sessions tied to a lesson that the patient attended (present, late or left early) and that were
+    not cancelled, newest first."""
+    return SessionAttendee.objects.filter(
+        episode__patient=patient,
+        status__in=ATTENDED,
+        session__status=SessionStatus.SCHEDULED,
+        session__skills_lesson__isnull=False,
+    ).order_by("-session__date", "-session__start_time")
+
+
 def lessons_had(patient) -> list[LessonHad]:
-    """Every lesson the patient had: group sessions tied to a lesson that they attended (present, late or
-    left early) and that were not cancelled, newest first."""
-    bookings = (
-        SessionAttendee.objects.filter(
-            episode__patient=patient,
-            status__in=ATTENDED,
-            session__status=SessionStatus.SCHEDULED,
-            session__skills_lesson__isnull=False,
-        )
-        .select_related("session__skills_lesson__lesson__module", "session__series", "session__session_type")
-        .order_by("-session__date", "-session__start_time")
+    """Every lesson the patient had (see `_bookings_of_lessons_had`), newest first."""
+    bookings = _bookings_of_lessons_had(patient).select_related(
+        "session__skills_lesson__lesson__module", "session__series", "session__session_type"
     )
     return [
         LessonHad(booking.session.skills_lesson.lesson, booking.session.date, booking.session, booking.status)
         for booking in bookings
     ]
+
+
+def lesson_days_had(patient) -> list[tuple[int, datetime.date]]:
+    """(lesson id, day) of every lesson the patient had, as `lessons_had` counts them, newest first.
+
+    For summaries that need only which lessons and when (the chart's progress panel): the same rows as
+    `lessons_had` without loading each session, its series and type, the lesson and its module."""
+    return list(
+        _bookings_of_lessons_had(patient).values_list("session__skills_lesson__lesson_id", "session__date")
+    )
 
 
 @dataclass(frozen=True)
@@ -179,11 +192,19 @@ class ModuleRow:
 
 
 def patient_progress(
-    patient, *, modules: list[Module] | None = None, had: list[LessonHad] | None = None
+    patient,
+    *,
+    modules: list[Module] | None = None,
+    had: list[LessonHad] | None = None,
+    days_had: list[tuple[int, datetime.date]] | None = None,
 ) -> list[ModuleRow]:
-    """Per module: each lesson with the dates the patient had it (none = not yet had)."""
+    """Per module: each lesson with the dates the patient had it (none = not yet had).
+
+    The lessons had come from `days_had` (`lesson_days_had`), else `had` (`lessons_had`), else are read."""
     modules = curriculum_modules() if modules is None else modules
-    had = lessons_had(patient) if had is None else had
+    if days_had is None:
+        had = lessons_had(patient) if had is None else had
+        days_had = [(item.lesson.pk, item.on) for item in had]
     refs = [
         progress.ModuleRef(
             str(module.pk),
@@ -193,7 +214,7 @@ def patient_progress(
         for module in modules
     ]
     result = progress.curriculum_progress(
-        refs, [progress.Attended(str(item.lesson.pk), item.on) for item in had]
+        refs, [progress.Attended(str(lesson_id), on) for lesson_id, on in days_had]
     )
     rows = []
     for module, module_progress in zip(modules, result, strict=True):
@@ -204,13 +225,15 @@ def patient_progress(
     return rows
 
 
-def homework_of(patient):
-    """The patient's homework: open first (by due date), then recorded (newest first)."""
-    homework = list(
-        Homework.objects.filter(patient=patient).select_related(
-            "lesson__module", "created_by__staff_profile", "completion_recorded_by__staff_profile"
-        )
-    )
+def homework_of(patient, *, with_staff: bool = True):
+    """The patient's homework: open first (by due date), then recorded (newest first).
+
+    `with_staff=False` leaves out who gave the homework and who recorded its outcome, for pages that do not
+    show them (the chart's panel): two fewer joins of user and profile rows."""
+    related = ["lesson__module"]
+    if with_staff:
+        related += ["created_by__staff_profile", "completion_recorded_by__staff_profile"]
+    homework = list(Homework.objects.filter(patient=patient).select_related(*related))
     open_items = sorted(
         (h for h in homework if h.status == HomeworkStatus.ASSIGNED), key=lambda h: (h.due_on, h.pk)
     )
@@ -222,10 +245,15 @@ def homework_of(patient):
     return open_items + recorded
 
 
-def practice_log_of(patient, *, limit: int | None = None):
-    entries = PracticeLogEntry.objects.filter(patient=patient).select_related(
-        "lesson__module", "module", "entered_by__staff_profile"
-    )
+def practice_log_of(patient, *, limit: int | None = None, with_staff: bool = True):
+    """The patient's practice log, newest first. `with_staff=False` leaves out who entered each entry and
+    the lesson's module, for pages that show only the skill's name (the chart's panel)."""
+    if with_staff:
+        entries = PracticeLogEntry.objects.filter(patient=patient).select_related(
+            "lesson__module", "module", "entered_by__staff_profile"
+        )
+    else:
+        entries = PracticeLogEntry.objects.filter(patient=patient).select_related("lesson", "module")
     return list(entries[:limit] if limit else entries)
 
 

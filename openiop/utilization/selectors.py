@@ -94,7 +94,8 @@ def rows_of(authorizations, *, today: datetime.date) -> list[Row]:
     """Each authorization with its usage, reading the attendance of all their episodes at once."""
     authorizations = list(authorizations)
     episodes = {a.episode.pk: a.episode for a in authorizations if a.is_active}
-    records = _records_by_episode(list(episodes.values()))
+    # No active authorization (most charts): no attendance to read, not even an empty query to build.
+    records = _records_by_episode(list(episodes.values())) if episodes else {}
     return [
         Row(a, usage.usage_of(records[a.episode.pk], a.as_core(), today=today) if a.is_active else None)
         for a in authorizations
@@ -102,7 +103,9 @@ def rows_of(authorizations, *, today: datetime.date) -> list[Row]:
 
 
 def episode_rows(episode: EpisodeOfCare, *, today: datetime.date) -> list[Row]:
-    authorizations = PayerAuthorization.objects.filter(episode=episode).select_related("episode__program")
+    # Through the episode's own manager each authorization's `episode` is the instance given (with the
+    # program its caller loaded): no join of the episode and program rows again.
+    authorizations = episode.payer_authorizations.all()
     return rows_of(authorizations.order_by("-starts_on", "-created_at"), today=today)
 
 
