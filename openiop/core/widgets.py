@@ -69,6 +69,10 @@ class _FastInputMixin:
         return mark_safe(_input(context["widget"]))  # noqa: S308 - every part is escaped above
 
 
+class DateInput(_FastInputMixin, forms.DateInput):
+    pass
+
+
 class HiddenInput(_FastInputMixin, forms.HiddenInput):
     pass
 

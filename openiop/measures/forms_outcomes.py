@@ -5,6 +5,8 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from openiop.core import widgets
+
 # Outcomes are read over at most this many days: a longer period mixes programs that have changed.
 MAX_PERIOD_DAYS = 3 * 366
 DEFAULT_PERIOD_DAYS = 90
@@ -30,14 +32,19 @@ class OutcomeFilterForm(forms.Form):
         super().__init__(data)
         self.today = today
         self.programs = {str(p.uuid): p for p in programs}
+        # Widgets written in Python (core/widgets.py): every view of the page renders these filters.
         self.fields["program"] = forms.ChoiceField(
-            label=_("Program"), choices=[(str(p.uuid), p.name) for p in programs]
+            label=_("Program"), choices=[(str(p.uuid), p.name) for p in programs], widget=widgets.Select
         )
         self.fields["instrument"] = forms.ChoiceField(
-            label=_("Instrument"), choices=[(i.code, f"{i.code} — {i.title_in()}") for i in instruments]
+            label=_("Instrument"),
+            choices=[(i.code, f"{i.code} — {i.title_in()}") for i in instruments],
+            widget=widgets.Select,
         )
-        self.fields["from"] = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-        self.fields["to"] = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+        self.fields["from"] = forms.DateField(
+            label=_("From"), widget=widgets.DateInput(attrs={"type": "date"})
+        )
+        self.fields["to"] = forms.DateField(label=_("To"), widget=widgets.DateInput(attrs={"type": "date"}))
 
     def full_clean(self):
         super().full_clean()

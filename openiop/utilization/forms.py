@@ -5,10 +5,13 @@ from django import forms
 from django.forms.models import fields_for_model, model_to_dict
 from django.utils.translation import gettext_lazy as _
 
+from openiop.core import widgets
+
 from . import review
 from .models import PayerAuthorization
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Written in Python rather than through the widget templates: the review range shows on every chart.
+DATE = widgets.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 FIELDS = ["payer", "number", "unit", "authorized", "starts_on", "ends_on", "notes"]

@@ -1,5 +1,7 @@
 """The Python-rendered widgets write exactly the HTML Django's templates write, for awkward values too."""
 
+import datetime
+
 import pytest
 from django import forms
 from django.utils.safestring import mark_safe
@@ -7,7 +9,18 @@ from django.utils.translation import gettext_lazy
 
 from openiop.core import widgets
 
-VALUES = [None, "", "plain", "quote \" and <tag> & 'apos'", mark_safe("<b>safe</b>"), 0, 42, -1, 3.5]
+VALUES = [
+    None,
+    "",
+    "plain",
+    "quote \" and <tag> & 'apos'",
+    mark_safe("<b>safe</b>"),
+    0,
+    42,
+    -1,
+    3.5,
+    datetime.date(2026, 2, 3),
+]
 ATTRS = [
     None,
     {"id": "id_form-0-note", "required": True, "disabled": False},
@@ -15,6 +28,7 @@ ATTRS = [
     {"aria-invalid": "true", "autofocus": True, "maxlength": "200"},
 ]
 PAIRS = [
+    (forms.DateInput, widgets.DateInput),
     (forms.HiddenInput, widgets.HiddenInput),
     (forms.NumberInput, widgets.NumberInput),
     (forms.TextInput, widgets.TextInput),
