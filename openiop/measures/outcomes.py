@@ -20,6 +20,7 @@ import datetime
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from .change import (
     NO_RELIABLE_CHANGE,
@@ -131,12 +132,19 @@ def in_period(record: EpisodeRecord, start: datetime.date, end: datetime.date) -
     return record.discharged_on is None or record.discharged_on >= start
 
 
+def _scores_up_to(record: EpisodeRecord, end: datetime.date) -> list[tuple[datetime.date, int]]:
+    """The record's scores on or before `end`, in date order (the sort is stable: same-day scores keep the
+    order they were given in)."""
+    return sorted((s for s in record.scores if s[0] <= end), key=itemgetter(0))
+
+
+def _first_and_last(scores: list[tuple[datetime.date, int]]) -> tuple[int, int] | None:
+    return (scores[0][1], scores[-1][1]) if len(scores) > 1 else None
+
+
 def pair(record: EpisodeRecord, end: datetime.date) -> tuple[int, int] | None:
     """(baseline, follow-up) scores: first in the episode, last on or before `end`; None with fewer than two."""
-    scores = sorted((s for s in record.scores if s[0] <= end), key=lambda s: s[0])
-    if len(scores) < 2:
-        return None
-    return scores[0][1], scores[-1][1]
+    return _first_and_last(_scores_up_to(record, end))
 
 
 @dataclass(frozen=True)
@@ -146,25 +154,49 @@ class _Assessed:
     record: EpisodeRecord
     has_baseline: bool  # a score on or before the end
     change: ChangeResult | None  # baseline to follow-up; None with fewer than two scores up to the end
+    discharged_in_period: bool
 
 
 def _assessed(
-    instrument: Instrument, records: Iterable[EpisodeRecord], end: datetime.date
+    instrument: Instrument,
+    records: Iterable[EpisodeRecord],
+    *,
+    start: datetime.date,
+    end: datetime.date,
 ) -> list[_Assessed]:
+    # Totals are small integers (PHQ-9: 0-27), so a cohort repeats the same (baseline, follow-up) pairs:
+    # each pair's change is assessed once (assess_instrument_change is pure, its result frozen).
+    changes: dict[tuple[int, int], ChangeResult] = {}
     assessed = []
     for record in records:
-        scores = pair(record, end)
-        change = None if scores is None else assess_instrument_change(instrument, *scores)
-        assessed.append(_Assessed(record, any(day <= end for day, _ in record.scores), change))
+        scores = _scores_up_to(record, end)
+        first_and_last = _first_and_last(scores)
+        change = None
+        if first_and_last is not None:
+            change = changes.get(first_and_last)
+            if change is None:
+                change = changes[first_and_last] = assess_instrument_change(instrument, *first_and_last)
+        discharged = record.discharged_on is not None and start <= record.discharged_on <= end
+        assessed.append(_Assessed(record, bool(scores), change, discharged))
     return assessed
 
 
-def _summary(assessed: list[_Assessed], *, start: datetime.date, end: datetime.date) -> Summary:
-    """The figures for these assessed records (already in the cohort)."""
+def _summary(assessed: list[_Assessed]) -> Summary:
+    """The figures for these assessed records (already in the cohort), counted in one pass."""
     changes = []
     counts = {RELIABLE_IMPROVEMENT: 0, NO_RELIABLE_CHANGE: 0, RELIABLE_DETERIORATION: 0}
     classified = responders = response_eligible = remitted = remission_eligible = 0
-    for result in (a.change for a in assessed if a.change is not None):
+    with_baseline = discharged = completed = reason_not_recorded = 0
+    for item in assessed:
+        with_baseline += item.has_baseline
+        if item.discharged_in_period:
+            discharged += 1
+            reason = item.record.discharge_reason
+            completed += reason == COMPLETED
+            reason_not_recorded += reason is None
+        result = item.change
+        if result is None:
+            continue
         changes.append(result.difference)
         if result.classification is not None:
             classified += 1
@@ -175,14 +207,9 @@ def _summary(assessed: list[_Assessed], *, start: datetime.date, end: datetime.d
         if result.remission is not None:
             remission_eligible += 1
             remitted += result.remission
-    discharged = [
-        a.record
-        for a in assessed
-        if a.record.discharged_on is not None and start <= a.record.discharged_on <= end
-    ]
     return Summary(
         episodes=len(assessed),
-        with_baseline=sum(1 for a in assessed if a.has_baseline),
+        with_baseline=with_baseline,
         with_follow_up=len(changes),
         mean_change=statistics.fmean(changes) if changes else None,
         sd_change=statistics.stdev(changes) if len(changes) > 1 else None,
@@ -191,19 +218,17 @@ def _summary(assessed: list[_Assessed], *, start: datetime.date, end: datetime.d
         reliable_deterioration=Rate(counts[RELIABLE_DETERIORATION], classified),
         response=Rate(responders, response_eligible),
         remission=Rate(remitted, remission_eligible),
-        discharged=len(discharged),
-        completed=Rate(sum(1 for r in discharged if r.discharge_reason == COMPLETED), len(discharged)),
-        reason_not_recorded=sum(1 for r in discharged if r.discharge_reason is None),
+        discharged=discharged,
+        completed=Rate(completed, discharged),
+        reason_not_recorded=reason_not_recorded,
     )
 
 
-def _grouped(
-    assessed: list[_Assessed], key: Callable[[EpisodeRecord], str], *, start, end
-) -> dict[str, Summary]:
+def _grouped(assessed: list[_Assessed], key: Callable[[EpisodeRecord], str]) -> dict[str, Summary]:
     groups: dict[str, list[_Assessed]] = {}
     for item in assessed:
         groups.setdefault(key(item.record), []).append(item)
-    return {label: _summary(groups[label], start=start, end=end) for label in sorted(groups)}
+    return {label: _summary(groups[label]) for label in sorted(groups)}
 
 
 def program_outcomes(
@@ -223,16 +248,14 @@ def program_outcomes(
     if instrument.change is None:
         raise ValueError(f"{instrument.code} has no change rules: it has no outcomes to report.")
     # Each episode's change is assessed once and shared by the overall, track and clinician summaries.
-    cohort = _assessed(instrument, (r for r in records if in_period(r, start, end)), end)
+    cohort = _assessed(instrument, (r for r in records if in_period(r, start, end)), start=start, end=end)
     return OutcomeReport(
         instrument_code=instrument.code,
         start=start,
         end=end,
-        overall=_summary(cohort, start=start, end=end),
-        by_track=_grouped(cohort, lambda r: r.track or no_track, start=start, end=end) if by_track else {},
-        by_clinician=_grouped(cohort, lambda r: r.clinician or no_clinician, start=start, end=end)
-        if by_clinician
-        else {},
+        overall=_summary(cohort),
+        by_track=_grouped(cohort, lambda r: r.track or no_track) if by_track else {},
+        by_clinician=_grouped(cohort, lambda r: r.clinician or no_clinician) if by_clinician else {},
         has_response_rule=instrument.change.response is not None,
         has_remission_rule=instrument.change.remission is not None,
     )

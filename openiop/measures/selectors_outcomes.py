@@ -164,7 +164,12 @@ def outcome_view(user, program: Program) -> OutcomeView | None:
 
 def program_for_outcomes(request, program_uuid) -> OutcomeView:
     """The program and what the user may see of it, or a recorded refusal (404 for an unknown program)."""
-    program = get_object_or_404(Program, uuid=program_uuid)
+    return outcome_view_or_refuse(request, get_object_or_404(Program, uuid=program_uuid))
+
+
+def outcome_view_or_refuse(request, program: Program) -> OutcomeView:
+    """What the user may see of a program already loaded (the outcomes form's choice), or a recorded
+    refusal: the same check as program_for_outcomes, without reading the program a second time."""
     view = outcome_view(request.user, program)
     if view is None:
         refuse(request, permission="measures.view_program_outcomes", obj=program)
@@ -286,15 +291,19 @@ def outcome_records(
         .values_list("episode_id", "completed_on", "total")
     )
     for episode_id, completed_on, total in administrations:
-        if episode_id in scores:
-            scores[episode_id].append((completed_on, total))
+        episode_scores = scores.get(episode_id)
+        if episode_scores is not None:
+            episode_scores.append((completed_on, total))
     names = _clinician_labels(people)
     return [
         outcomes.EpisodeRecord(
             key=str(uuid),
             admitted_on=admitted_on,
             discharged_on=discharged_on,
-            discharge_reason=reason_of_discharge(
+            # An episode in treatment has no reason (the rule's first case): most of a cohort, so not asked.
+            discharge_reason=None
+            if discharged_on is None
+            else reason_of_discharge(
                 discharged_on=discharged_on,
                 record_status=record_status,
                 record_reason=record_reason,

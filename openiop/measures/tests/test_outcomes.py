@@ -19,11 +19,18 @@ Changes −14, +3, +7, −6, −12: mean −22/5 = −4.4; SD = sqrt(337.2 / 4) 
 
 import datetime
 import math
+import statistics
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from openiop.measures.change import (
+    NO_RELIABLE_CHANGE,
+    RELIABLE_DETERIORATION,
+    RELIABLE_IMPROVEMENT,
+    assess_instrument_change,
+)
 from openiop.measures.outcomes import EpisodeRecord, Rate, in_period, pair, program_outcomes
 from openiop.measures.registry import get_instrument
 
@@ -265,3 +272,37 @@ def test_each_group_is_summarised_as_if_it_were_the_whole_cohort(records):
             alone = [r for r in records if (key(r) or missing) == label]
             assert summary == program_outcomes(phq9, alone, start=START, end=END).overall
     assert sum(s.episodes for s in report.by_track.values()) == report.overall.episodes
+
+
+@given(RECORDS)
+def test_the_overall_figures_are_the_episodes_counted_one_by_one(records):
+    """The report counts in one pass and assesses each (baseline, follow-up) pair once, however many
+    episodes share it: its figures equal the rules applied to each episode in turn."""
+    phq9 = get_instrument("PHQ-9")
+    cohort = [r for r in records if in_period(r, START, END)]
+    changes = [assess_instrument_change(phq9, *p) for p in (pair(r, END) for r in cohort) if p is not None]
+    discharged = [r for r in cohort if r.discharged_on is not None and START <= r.discharged_on <= END]
+    s = program_outcomes(phq9, records, start=START, end=END).overall
+    assert s.episodes == len(cohort)
+    assert s.with_baseline == sum(1 for r in cohort if any(day <= END for day, _ in r.scores))
+    assert s.with_follow_up == len(changes)
+    assert s.mean_change == (statistics.fmean(c.difference for c in changes) if changes else None)
+    assert s.sd_change == (statistics.stdev(c.difference for c in changes) if len(changes) > 1 else None)
+    classified = sum(1 for c in changes if c.classification is not None)
+    for rate, classification in (
+        (s.reliable_improvement, RELIABLE_IMPROVEMENT),
+        (s.no_reliable_change, NO_RELIABLE_CHANGE),
+        (s.reliable_deterioration, RELIABLE_DETERIORATION),
+    ):
+        assert rate == Rate(sum(1 for c in changes if c.classification == classification), classified)
+    assert s.response == Rate(
+        sum(1 for c in changes if c.response), sum(c.response is not None for c in changes)
+    )
+    assert s.remission == Rate(
+        sum(1 for c in changes if c.remission), sum(c.remission is not None for c in changes)
+    )
+    assert s.discharged == len(discharged)
+    assert s.completed == Rate(
+        sum(1 for r in discharged if r.discharge_reason == "completed"), len(discharged)
+    )
+    assert s.reason_not_recorded == sum(1 for r in discharged if r.discharge_reason is None)
