@@ -289,9 +289,12 @@ def alerts_for_user(user, *, status: str = AlertStatus.OPEN) -> QuerySet[Measure
     scope = Q(assigned_to=user) | Q(patient__episodes__care_team_members__user=user)
     if user.role == Role.PROGRAM_DIRECTOR:
         scope |= Q(patient__episodes__program__staff_profiles__user=user)
+    related = ["patient", "administration", "assigned_to__staff_profile"]
+    if status != AlertStatus.OPEN:  # an open alert has nobody who closed it: no join for my day's panel
+        related.append("closed_by__staff_profile")
     alerts = MeasureAlert.objects.filter(
         pk__in=MeasureAlert.objects.filter(scope).values("pk")
-    ).select_related("patient", "administration", "assigned_to__staff_profile", "closed_by__staff_profile")
+    ).select_related(*related)
     if status:
         alerts = alerts.filter(status=status)
     return alerts.order_by("status", "-created_at")
