@@ -13,6 +13,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from openiop.patients.models import CareTeamMember, CareTeamRole, EpisodeOfCare, EpisodeStatus
 
@@ -198,7 +199,10 @@ def load_demo_treatment(*, today: datetime.date) -> int:
             role="patient",
             by=primary,
             signed_name=episode.patient.legal_name,
-            signed_on=today,
+            # The service stamped the submission with the clock's moment, and a signature may not precede
+            # it; _backdate below moves both to the demo's day. With `today` here, a demo loaded for an
+            # earlier day (the tests' fixed date) was refused once the clock had passed that day.
+            signed_on=timezone.localdate(plan.submitted_at),
             attested=True,
         )
         plan_sign(plan=plan, role="physician", by=psychiatrist, attested=True)
